@@ -1,0 +1,143 @@
+"""The base of every TenantLine form: extracting answers from what tenants actually write.
+
+Every form slot has a `custom` mapping in the domain, so this class decides what counts as an answer. Three rules
+keep tenants safe and in control:
+
+- A message the safety triage flagged (intent report_emergency or report_concern) is never taken as an answer:
+  the form is rejected and the emergency or concern rule runs instead.
+- "cancel", "forget it", "never mind"... are never taken as an answer either: the form is rejected and the tenant's
+  wish to stop is handled by `action_stop`.
+- Free text only fills the slot the form just asked for (`requested_slot`); entities can fill or correct any slot
+  of the active form, which is how "no, it's the bathroom" corrects the room.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.common import DANGER_INTENTS, latest_entity_values, latest_intent, latest_text
+
+CANCEL_PATTERN = re.compile(
+    r"^\W*(?:no,?\s*)?(?:cancel(?:\s+(?:it|that|this))?|forget\s+(?:it|that|about\s+it)|never\s*mind|nevermind"
+    r"|leave\s+it|don'?t\s+bother|stop\s+(?:this|that|it)|i\s+don'?t\s+want\s+to\s+(?:do\s+this|carry\s+on)"
+    r"|quit|exit|start\s+again)\b",
+    re.IGNORECASE,
+)
+CORRECTION_PATTERN = re.compile(
+    r"^\W*(?:no+|nope|not|actually|sorry|wait|oops|correction|i\s+meant|i\s+mean|it'?s\s+not)\b", re.IGNORECASE
+)
+MAX_ANSWER_CHARS = 1000
+
+YES_WORDS = frozenset({"yes", "y", "yeah", "yep", "yup", "aye", "ok", "okay", "sure", "correct", "true", "ya"})
+NO_WORDS = frozenset({"no", "n", "nope", "nah", "na", "not", "false", "none", "never"})
+
+
+def wants_to_stop(text: str) -> bool:
+    """Return True when the tenant asks to stop the current form ("cancel", "forget it", "never mind"...)."""
+    return bool(CANCEL_PATTERN.search(text.strip()))
+
+
+def yes_or_no(tracker: Tracker) -> bool | None:
+    """Read a yes/no answer from the intent, or from the first word when the intent is something else."""
+    intent = latest_intent(tracker)
+    if intent == "affirm":
+        return True
+    if intent == "deny":
+        return False
+    words = re.findall(r"[a-z]+", latest_text(tracker).lower())
+    if words and words[0] in YES_WORDS:
+        return True
+    if words and words[0] in NO_WORDS:
+        return False
+    return None
+
+
+class TenantFormValidation(FormValidationAction):
+    """Extracts and validates the slots of one form; subclasses name the form and add `validate_<slot>` methods.
+
+    Subclasses customise extraction per slot with `value_for_<slot>(tracker) -> value | None`; by default a slot
+    takes the tenant's text when it is the requested slot. `entity_slots` maps a slot to the entity that may fill
+    or correct it at any point while the form is active.
+    """
+
+    entity_slots: ClassVar[dict[str, str]] = {}
+
+    def name(self) -> str:
+        """Return `validate_<form>`; subclasses set `form`."""
+        return f"validate_{self.form}"
+
+    form: ClassVar[str] = ""
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Return the slots this form still needs, in the order it asks for them."""
+        return list(domain_slots)
+
+    def domain_slots(self, domain: DomainDict) -> list[str]:
+        """Return the form's slots as listed in the domain."""
+        form = domain.get("forms", {}).get(self.form, {})
+        return list(form.get("required_slots", []) or [])
+
+    async def get_extraction_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        """Extract every slot the tenant's latest message answers (nothing if it is danger or a wish to stop)."""
+        if latest_intent(tracker) in DANGER_INTENTS or wants_to_stop(latest_text(tracker)):
+            return []
+        slots = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        requested = tracker.get_slot("requested_slot")
+        correcting = bool(CORRECTION_PATTERN.search(latest_text(tracker)))
+        found: dict[str, Any] = {}
+        for slot, entity in self.entity_slots.items():
+            if slot not in slots or slot == requested:
+                continue
+            values = latest_entity_values(tracker, entity)
+            # An entity fills an empty slot, or replaces a filled one only when the tenant is correcting it:
+            # "the boiler bangs" in a description must not change the item, "no, it's the bathroom" must.
+            if values and (tracker.get_slot(slot) is None or correcting):
+                found[slot] = values[0]
+        corrected_other_slot = correcting and any(tracker.get_slot(slot) is not None for slot in found)
+        if requested in slots and not corrected_other_slot:
+            value = self.extract_value(str(requested), tracker)
+            if value is not None:
+                found[str(requested)] = value
+        for slot, value in found.items():
+            tracker.slots[slot] = value
+        return [SlotSet(slot, value) for slot, value in found.items()]
+
+    def extract_value(self, slot: str, tracker: Tracker) -> Any:
+        """Return the value the latest message gives `slot`, or None when it says nothing about it."""
+        custom = getattr(self, f"value_for_{slot}", None)
+        if custom is not None:
+            return custom(tracker)
+        entity = self.entity_slots.get(slot)
+        if entity:
+            values = latest_entity_values(tracker, entity)
+            if values:
+                return values[0]
+        return self.requested_text(slot, tracker)
+
+    @staticmethod
+    def requested_text(slot: str, tracker: Tracker) -> str | None:
+        """Return the tenant's text when `slot` is the one just asked for, trimmed to a sane length."""
+        if tracker.get_slot("requested_slot") != slot:
+            return None
+        text = " ".join(latest_text(tracker).split())
+        if not text:
+            return None
+        return text[:MAX_ANSWER_CHARS]

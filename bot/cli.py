@@ -1,0 +1,118 @@
+"""The `tenantline` command line: set up the housing database, train, evaluate and run the assistant."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.settings import PROJECT_ROOT, get_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="TenantLine: the messaging assistant for social housing tenants.",
+)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the housing database schema (Alembic migrations) at TENANTLINE_DATABASE_URL."""
+    from bot.housing.migrate import upgrade
+
+    settings = get_settings()
+    _ensure_sqlite_dir(settings.database_url)
+    upgrade(settings.database_url)
+    typer.echo(f"housing database is at the latest schema: {_safe_url(settings.database_url)}")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Fill the housing database with a believable demo landlord (safe to run again: it changes nothing the 2nd time)."""
+    from bot.housing.db import create_engine_for, make_session_factory
+    from bot.housing.migrate import upgrade
+    from bot.housing.seed import seed_demo as run_seed
+
+    settings = get_settings()
+    _ensure_sqlite_dir(settings.database_url)
+    upgrade(settings.database_url)
+    engine = create_engine_for(settings.database_url)
+    try:
+        summary = run_seed(make_session_factory(engine))
+    finally:
+        engine.dispose()
+    typer.echo(str(summary))
+
+
+@app.command("build-spacy")
+def build_spacy() -> None:
+    """Build the project's spaCy pipeline (blank English, lookup lemmatizer, entity ruler) into var/spacy/."""
+    from bot.nlp.build_spacy import build
+
+    path = build(PROJECT_ROOT / "var" / "spacy" / "en_tenantline")
+    typer.echo(f"spaCy pipeline written to {path}")
+
+
+@app.command()
+def train(force: bool = typer.Option(False, "--force", help="Train even if nothing changed.")) -> None:
+    """Train the Rasa model, skipping the work when config, domain and data are unchanged since the last model."""
+    from bot.training import ensure_model
+
+    try:
+        path = ensure_model(PROJECT_ROOT, force=force)
+    except RuntimeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(str(path))
+
+
+@app.command()
+def validate() -> None:
+    """Check domain, rules, stories and NLU data with `rasa data validate`, failing on any real warning."""
+    from bot.validate_data import main as run_validation
+
+    raise typer.Exit(run_validation(PROJECT_ROOT))
+
+
+@app.command()
+def run(
+    demo: bool = typer.Option(True, "--demo/--no-demo", help="Seed the demo landlord before starting."),
+    rasa_port: int = typer.Option(5005, help="Port of the Rasa server."),
+    action_port: int = typer.Option(5055, help="Port of the action server."),
+) -> None:
+    """Migrate (and seed) the housing database, train if needed, then run the Rasa and action servers."""
+    from bot.runner import rasa_services, supervise
+    from bot.training import ensure_model
+
+    migrate()
+    if demo:
+        seed_demo()
+    try:
+        model = ensure_model(PROJECT_ROOT)
+    except RuntimeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    code = supervise(rasa_services(PROJECT_ROOT, model, rasa_port=rasa_port, action_port=action_port), PROJECT_ROOT)
+    raise typer.Exit(code)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of an SQLite database file so a fresh clone works without set-up."""
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _safe_url(url: str) -> str:
+    """Return `url` with any password replaced, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Run the `tenantline` command line."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Helpers every service module uses: the clock, choice parsing and loading a tenancy by its reference."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clocks.calendar import local_date
+from bot.housing.errors import InvalidChoice, InvalidDate, TenancyEnded, TenancyNotFound
+from bot.housing.models import Tenancy, Tenant, TenancyTenant
+from bot.housing.validation import normalise_tenancy_reference
+
+SYSTEM_ACTOR = "system"
+"""The actor recorded in the audit log when no person is named."""
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def resolve_now(now: datetime | None) -> datetime:
+    """Return `now` in UTC, or the current instant when it is None.
+
+    Raises:
+        InvalidDate: If `now` is naive.
+    """
+    if now is None:
+        return datetime.now(timezone.utc)
+    if now.tzinfo is None or now.tzinfo.utcoffset(now) is None:
+        raise InvalidDate(f"now={now.isoformat()} has no timezone; pass an aware datetime")
+    return now.astimezone(timezone.utc)
+
+
+def require_aware(moment: datetime, field: str) -> datetime:
+    """Return `moment` in UTC.
+
+    Raises:
+        InvalidDate: If `moment` is naive.
+    """
+    if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
+        raise InvalidDate(f"{field}={moment.isoformat()} has no timezone; pass an aware datetime")
+    return moment.astimezone(timezone.utc)
+
+
+def today_in_england(now: datetime) -> date:
+    """Return the date in England at the instant `now`."""
+    return local_date(now)
+
+
+def choice(enum_cls: type[E], value: E | str, field: str) -> E:
+    """Return `value` as a member of `enum_cls`.
+
+    Raises:
+        InvalidChoice: If `value` is not one of the allowed values.
+    """
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in enum_cls)
+        raise InvalidChoice(f"{field} must be one of {allowed}; got {value!r}") from None
+
+
+def find_tenancy(session: Session, reference: str) -> Tenancy:
+    """Return the tenancy with TN reference `reference` (any case or spacing).
+
+    Raises:
+        InvalidTenancyReference: If the reference is malformed.
+        TenancyNotFound: If no tenancy has it.
+    """
+    canonical = normalise_tenancy_reference(reference)
+    tenancy = session.execute(select(Tenancy).where(Tenancy.reference == canonical)).scalar_one_or_none()
+    if tenancy is None:
+        raise TenancyNotFound(f"no tenancy {canonical}")
+    return tenancy
+
+
+def find_current_tenancy(session: Session, reference: str, now: datetime) -> Tenancy:
+    """Return the tenancy with `reference`, refusing one that ended before today.
+
+    Raises:
+        InvalidTenancyReference: If the reference is malformed.
+        TenancyNotFound: If no tenancy has it.
+        TenancyEnded: If the tenancy's end date has passed.
+    """
+    tenancy = find_tenancy(session, reference)
+    if tenancy.end_date is not None and tenancy.end_date < today_in_england(now):
+        raise TenancyEnded(f"tenancy {tenancy.reference} ended on {tenancy.end_date.isoformat()}")
+    return tenancy
+
+
+def household_tenants(session: Session, tenancy_id: int) -> list[Tenant]:
+    """Return the tenants of a tenancy, lead tenant first."""
+    statement = (
+        select(Tenant)
+        .join(TenancyTenant, TenancyTenant.tenant_id == Tenant.id)
+        .where(TenancyTenant.tenancy_id == tenancy_id)
+        .order_by(TenancyTenant.is_lead.desc(), Tenant.id)
+    )
+    return list(session.execute(statement).scalars().all())
+
+
+def household_is_vulnerable(session: Session, tenancy_id: int) -> bool:
+    """Return whether anyone named on the tenancy has a vulnerability flag."""
+    return any(tenant.is_vulnerable for tenant in household_tenants(session, tenancy_id))

@@ -1,0 +1,91 @@
+"""Train the Rasa model only when its inputs changed.
+
+A model is named after a fingerprint of everything that shapes it (pipeline config, domain, training data, the
+project's spaCy pipeline and its custom NLU components), so "is there a model for these inputs?" is a file lookup and
+a run that changed nothing trains nothing. Rasa's own graph cache in `.rasa/` then makes a retrain after an NLU-only
+change reuse the dialogue policies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+
+MODEL_PREFIX = "tenantline-"
+SPACY_MODEL_DIR = Path("var") / "spacy" / "en_tenantline"
+
+# What the trained model depends on, relative to the project root. Directories are walked recursively.
+FINGERPRINT_INPUTS = ("config.yml", "domain", "data", "bot/nlp", str(SPACY_MODEL_DIR / "meta.json"))
+FINGERPRINT_SUFFIXES = {".yml", ".yaml", ".py", ".json", ".jsonl"}
+
+
+def _input_files(root: Path) -> Iterable[Path]:
+    for name in FINGERPRINT_INPUTS:
+        path = root / name
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix in FINGERPRINT_SUFFIXES and "__pycache__" not in p.parts
+            )
+
+
+def model_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """Return a hex digest of every file the model is trained from.
+
+    Args:
+        root: The project root.
+
+    Returns:
+        The first 16 hex characters of a SHA-256 over the files' relative paths and contents.
+    """
+    digest = hashlib.sha256()
+    for path in _input_files(root):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path(root: Path = PROJECT_ROOT) -> Path:
+    """Return where the model for the current inputs is (or will be) stored."""
+    return root / "models" / f"{MODEL_PREFIX}{model_fingerprint(root)}.tar.gz"
+
+
+def ensure_model(root: Path = PROJECT_ROOT, *, force: bool = False) -> Path:
+    """Train a model unless one already exists for the current inputs.
+
+    Args:
+        root: The project root.
+        force: Train even when a model for these inputs exists.
+
+    Returns:
+        The path of the model matching the current inputs.
+
+    Raises:
+        RuntimeError: If the project's spaCy pipeline has not been built or `rasa train` fails.
+    """
+    if not (root / SPACY_MODEL_DIR / "meta.json").exists():
+        raise RuntimeError(f"the spaCy pipeline is missing at {SPACY_MODEL_DIR}; run `make install` to build it")
+    target = model_path(root)
+    if target.exists() and not force:
+        print(f"model up to date: {target.relative_to(root)}")
+        return target
+    print(f"training {target.relative_to(root)} (config, domain or data changed)")
+    command = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", "config.yml", "--domain", "domain", "--data", "data",
+        "--out", "models", "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+    ]  # fmt: skip
+    if force:
+        command.append("--force")
+    result = subprocess.run(command, cwd=root, check=False)
+    if result.returncode != 0 or not target.exists():
+        raise RuntimeError(f"rasa train failed with exit code {result.returncode}")
+    return target
