@@ -85,6 +85,18 @@ class TenantFormValidation(FormValidationAction):
         """Return the slots this form still needs, in the order it asks for them."""
         return list(domain_slots)
 
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventType | None:
+        """Name the next slot to ask for (None ends the form), always from `required_slots`.
+
+        rasa-sdk leaves the choice to Rasa when `required_slots` equals the domain's list; deciding here in every
+        case keeps one rule for all forms, including those that add verification questions.
+        """
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        missing = next((slot for slot in required if tracker.slots.get(slot) is None), None)
+        return SlotSet("requested_slot", missing)
+
     def domain_slots(self, domain: DomainDict) -> list[str]:
         """Return the form's slots as listed in the domain."""
         form = domain.get("forms", {}).get(self.form, {})

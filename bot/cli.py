@@ -26,7 +26,7 @@ def migrate() -> None:
 
 @app.command("seed-demo")
 def seed_demo() -> None:
-    """Fill the housing database with a believable demo landlord (safe to run again: it changes nothing the 2nd time)."""
+    """Fill the housing database with a believable demo landlord; running it again changes nothing."""
     from bot.housing.db import create_engine_for, make_session_factory
     from bot.housing.migrate import upgrade
     from bot.housing.seed import seed_demo as run_seed

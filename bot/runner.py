@@ -57,8 +57,19 @@ def rasa_services(root: Path, model: Path, *, rasa_port: int = 5005, action_port
         Service(
             name="rasa server",
             command=[
-                python, "-m", "rasa", "run", "--enable-api", "--model", str(model), "--port", str(rasa_port),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                python,
+                "-m",
+                "rasa",
+                "run",
+                "--enable-api",
+                "--model",
+                str(model),
+                "--port",
+                str(rasa_port),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
             ],  # fmt: skip
             ready_url=f"http://127.0.0.1:{rasa_port}/status",
         ),

@@ -31,7 +31,9 @@ def _input_files(root: Path) -> Iterable[Path]:
             yield path
         elif path.is_dir():
             yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix in FINGERPRINT_SUFFIXES and "__pycache__" not in p.parts
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix in FINGERPRINT_SUFFIXES and "__pycache__" not in p.parts
             )
 
 

@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 UNUSED_RESPONSE = re.compile(r"The utterance '([^']+)' is not used in any story or rule")
-RETRIEVAL_DUPLICATE = re.compile(r"duplicated intents have been found across multiple domain files: faq(?:\s+More info|\s*$)")
+RETRIEVAL_DUPLICATE = re.compile(
+    r"duplicated intents have been found across multiple domain files: faq(?:\s+More info|\s*$)"
+)
 WARNING_START = re.compile(r"UserWarning: (.*)")
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timezone
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clocks.calendar import local_date
 from bot.housing.errors import InvalidChoice, InvalidDate, TenancyEnded, TenancyNotFound
-from bot.housing.models import Tenancy, Tenant, TenancyTenant
+from bot.housing.models import Tenancy, TenancyTenant, Tenant
+from bot.housing.references import parse_reference
 from bot.housing.validation import normalise_tenancy_reference
 
 SYSTEM_ACTOR = "system"
@@ -25,6 +26,7 @@ def resolve_now(now: datetime | None) -> datetime:
 
     Raises:
         InvalidDate: If `now` is naive.
+
     """
     if now is None:
         return datetime.now(timezone.utc)
@@ -38,6 +40,7 @@ def require_aware(moment: datetime, field: str) -> datetime:
 
     Raises:
         InvalidDate: If `moment` is naive.
+
     """
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
         raise InvalidDate(f"{field}={moment.isoformat()} has no timezone; pass an aware datetime")
@@ -54,6 +57,7 @@ def choice(enum_cls: type[E], value: E | str, field: str) -> E:
 
     Raises:
         InvalidChoice: If `value` is not one of the allowed values.
+
     """
     try:
         return enum_cls(value)
@@ -68,6 +72,7 @@ def find_tenancy(session: Session, reference: str) -> Tenancy:
     Raises:
         InvalidTenancyReference: If the reference is malformed.
         TenancyNotFound: If no tenancy has it.
+
     """
     canonical = normalise_tenancy_reference(reference)
     tenancy = session.execute(select(Tenancy).where(Tenancy.reference == canonical)).scalar_one_or_none()
@@ -83,6 +88,7 @@ def find_current_tenancy(session: Session, reference: str, now: datetime) -> Ten
         InvalidTenancyReference: If the reference is malformed.
         TenancyNotFound: If no tenancy has it.
         TenancyEnded: If the tenancy's end date has passed.
+
     """
     tenancy = find_tenancy(session, reference)
     if tenancy.end_date is not None and tenancy.end_date < today_in_england(now):
@@ -104,3 +110,14 @@ def household_tenants(session: Session, tenancy_id: int) -> list[Tenant]:
 def household_is_vulnerable(session: Session, tenancy_id: int) -> bool:
     """Return whether anyone named on the tenancy has a vulnerability flag."""
     return any(tenant.is_vulnerable for tenant in household_tenants(session, tenancy_id))
+
+
+def find_by_reference(session: Session, model: Any, prefix: str, reference: str) -> Any | None:
+    """Return the `model` row whose reference is `reference` (as typed), or None.
+
+    Raises:
+        InvalidReference: If the reference is malformed, has another prefix or fails its check letter.
+
+    """
+    canonical = parse_reference(reference, prefix)
+    return session.execute(select(model).where(model.reference == canonical)).scalar_one_or_none()

@@ -1,4 +1,4 @@
-"""Small dialect-aware SQL helpers the services share (SQLite and PostgreSQL spell some things differently)."""
+"""Dialect-aware SQL helpers the services share: SQLite and PostgreSQL spell some statements differently."""
 
 from __future__ import annotations
 
@@ -15,11 +15,30 @@ def dialect_name(session: Session) -> str:
     return str(session.get_bind().dialect.name)
 
 
-def insert_ignore(session: Session, table: Table, values: dict[str, Any], *, conflict_columns: list[str]) -> bool:
+def insert_ignore(
+    session: Session,
+    table: Table,
+    values: dict[str, Any],
+    *,
+    conflict_columns: list[str],
+    conflict_where: Any | None = None,
+) -> Any | None:
     """Insert a row unless one with the same `conflict_columns` exists, atomically.
 
+    On PostgreSQL a concurrent insert of the same key waits for the other transaction and then does nothing,
+    so exactly one of two racing callers inserts.
+
+    Args:
+        session: The open session.
+        table: The table to insert into.
+        values: The new row.
+        conflict_columns: The columns of the unique index that decides whether the row exists.
+        conflict_where: The WHERE clause of that index, if it is a partial index.
+
     Returns:
-        True if the row was inserted, False if it already existed.
+        The new row's primary key (the first column of it) if the row was inserted, None if it already
+        existed.
+
     """
     name = dialect_name(session)
     if name == "postgresql":
@@ -28,5 +47,9 @@ def insert_ignore(session: Session, table: Table, values: dict[str, Any], *, con
         statement = sqlite_insert(table).values(**values)
     else:
         raise NotImplementedError(f"insert_ignore does not support the {name} dialect")
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=conflict_columns))
-    return bool(result.rowcount == 1)
+    result = session.execute(
+        statement.on_conflict_do_nothing(index_elements=conflict_columns, index_where=conflict_where)
+    )
+    if result.rowcount != 1:
+        return None
+    return result.inserted_primary_key[0]

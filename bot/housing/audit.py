@@ -1,8 +1,8 @@
 """The audit log: who did what to which record, and when.
 
 Actors are strings of the form "tenant:TN104233", "sms:+447700900123", "staff:alice" or "system"; subjects are
-record references ("REP-004217K", "TN104233") or "staff:alice". Details are JSON; text in them is masked for card
-numbers like every other stored answer.
+record references ("REP-004217K", "TN104233") or "staff:alice". Details are JSON; text in them is masked for
+card numbers like every other stored answer.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ def record(
         actor: Who did it.
         details: Extra facts; values that are not JSON types are stored as strings.
         now: When it happened; the current time when None.
+
     """
     entry = AuditEntry(
         at=resolve_now(now),

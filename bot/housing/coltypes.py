@@ -1,9 +1,9 @@
 """Column types that behave the same on SQLite and PostgreSQL.
 
-SQLite has no timezone-aware timestamp and no exact decimal, so both are adapted here rather than in every query:
-instants are stored as naive UTC text on SQLite and `timestamptz` on PostgreSQL, always read back as aware UTC;
-money is exact `numeric(12, 2)` on PostgreSQL and whole pence in an integer on SQLite, always read back as
-`Decimal` with two places.
+SQLite has no timezone-aware timestamp and no exact decimal, so both are adapted here rather than in every
+query: instants are stored as naive UTC text on SQLite and `timestamptz` on PostgreSQL, always read back as
+aware UTC; money is exact `numeric(12, 2)` on PostgreSQL and whole pence in an integer on SQLite, always read
+back as `Decimal` with two places.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ class UTCDateTime(TypeDecorator):
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime, got {type(value).__name__}")
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-            raise ValueError(f"refusing to store naive datetime {value.isoformat()}: pass a timezone-aware one")
+            raise ValueError(
+                f"refusing to store naive datetime {value.isoformat()}: pass a timezone-aware one"
+            )
         as_utc = value.astimezone(timezone.utc)
         if dialect.name == "sqlite":
             return as_utc.replace(tzinfo=None)
@@ -98,8 +100,8 @@ class EnumText(TypeDecorator):
     """A string Enum stored as its value in a VARCHAR, returned as the Enum member.
 
     Allowed values are enforced in the database by a CHECK constraint declared next to each column (see
-    `bot.housing.models.base.enum_check`), not by a native enum type, so adding a value is a plain migration on
-    both backends.
+    `bot.housing.models.base.enum_check`), not by a native enum type, so adding a value is a plain migration
+    on both backends.
     """
 
     impl = String

@@ -1,9 +1,9 @@
 """Engines and sessions for the housing database; nothing is created at import time.
 
-SQLite (the embedded default) is tuned for a small multi-threaded server: foreign keys on (SQLite leaves them off
-per connection), WAL so readers never wait for the writer, and a busy timeout so a second writer waits its turn
-instead of failing at once. PostgreSQL (production) gets `pool_pre_ping` so a connection dropped by a restart or a
-firewall is replaced rather than handed to a request.
+SQLite (the embedded default) is tuned for a small multi-threaded server: foreign keys on (SQLite leaves them
+off per connection), WAL so readers never wait for the writer, and a busy timeout so a second writer waits its
+turn instead of failing at once. PostgreSQL (production) gets `pool_pre_ping` so a connection dropped by a
+restart or a firewall is replaced rather than handed to a request.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def create_engine_for(url: str, **engine_options: Any) -> Engine:
 
     Returns:
         An engine with `future=True`.
+
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -75,6 +76,7 @@ def session_scope(factory: Callable[[], Session]) -> Iterator[Session]:
 
     Yields:
         The session, inside one transaction.
+
     """
     session = factory()
     try:

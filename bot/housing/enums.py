@@ -27,6 +27,7 @@ __all__ = [
     "HomeStatus",
     "IncomeTaskKind",
     "OutboxStatus",
+    "PaymentMethod",
     "Priority",
     "PropertyType",
     "RepairStatus",
@@ -64,6 +65,18 @@ class TransactionKind(str, Enum):
     CHARGE = "charge"
     PAYMENT = "payment"
     ADJUSTMENT = "adjustment"
+
+
+class PaymentMethod(str, Enum):
+    """How a rent payment reached us."""
+
+    CARD = "card"
+    DIRECT_DEBIT = "direct_debit"
+    STANDING_ORDER = "standing_order"
+    BANK_TRANSFER = "bank_transfer"
+    HOUSING_BENEFIT = "housing_benefit"
+    UNIVERSAL_CREDIT = "universal_credit"
+    CASH = "cash"
 
 
 class RepairStatus(str, Enum):

@@ -1,4 +1,4 @@
-"""Errors raised by the housing services; the edges translate them (an action to a response, the console to 404).
+"""Errors raised by the housing services; the edges translate them (to a response, a 404, a status code).
 
 Every class says when it is raised. Catch the broad classes (`NotFound`, `InvalidInput`, `Conflict`,
 `AccessDenied`) at an edge that only needs the category, and the specific ones where the reply differs.
@@ -13,7 +13,7 @@ class HousingError(Exception):
     """Raised when a housing service cannot do what it was asked; the base of every error here."""
 
 
-# --- not found ------------------------------------------------------------------------------------------------
+# --- not found ---
 
 
 class NotFound(HousingError):
@@ -104,7 +104,7 @@ class OutboxMessageNotFound(NotFound):
     """Raised when no outbox message has the given id or provider id."""
 
 
-# --- invalid input --------------------------------------------------------------------------------------------
+# --- invalid input ---
 
 
 class InvalidInput(HousingError):
@@ -120,7 +120,7 @@ class InvalidTenancyReference(InvalidInput):
 
 
 class InvalidReference(InvalidInput):
-    """Raised when a case reference (REP-004217-K and the like) is malformed or its prefix or check letter is wrong."""
+    """Raised when a case reference (REP-004217K) is malformed, or its prefix or check letter is wrong."""
 
 
 class InvalidPhoneNumber(InvalidInput):
@@ -148,15 +148,15 @@ class DateInPast(InvalidInput):
 
 
 class InvalidDate(InvalidInput):
-    """Raised when dates contradict each other or are implausible (an end before its start, a birth in future)."""
+    """Raised when dates contradict each other or are implausible (an end before its start)."""
 
 
 class InvalidAmount(InvalidInput):
-    """Raised when a sum of money is zero or negative where it must be positive, a float, or not whole pence."""
+    """Raised when a sum of money is not positive where it must be, is a float, or is not whole pence."""
 
 
 class InvalidChoice(InvalidInput):
-    """Raised when a value is not one of a field's allowed choices (an unknown priority, channel or category)."""
+    """Raised when a value is not one of a field's allowed choices (e.g. an unknown priority)."""
 
 
 class InvalidAttachment(InvalidInput):
@@ -167,7 +167,7 @@ class WeakPassword(InvalidInput):
     """Raised when a new staff password is too short or too common."""
 
 
-# --- conflicts with the current state ------------------------------------------------------------------------
+# --- conflicts with the current state ---
 
 
 class Conflict(HousingError):
@@ -206,7 +206,7 @@ class NotBooked(Conflict):
     """Raised when cancelling or moving an appointment on a repair that has none."""
 
 
-# --- access ---------------------------------------------------------------------------------------------------
+# --- access ---
 
 
 class AccessDenied(HousingError):

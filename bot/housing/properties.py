@@ -33,6 +33,7 @@ def get_or_raise(*, session: Session, property_id: int) -> Property:
 
     Raises:
         PropertyNotFound: If there is none.
+
     """
     found = get(session=session, property_id=property_id)
     if found is None:
@@ -47,6 +48,7 @@ def list(
 
     Raises:
         InvalidPostcode: For a malformed `postcode`.
+
     """
     statement = select(Property).order_by(Property.id).limit(limit)
     if area is not None:
@@ -80,6 +82,7 @@ def create(
         EmptyDescription: If the first address line, town or area is blank.
         InvalidPostcode: If the postcode is malformed.
         InvalidInput: If `bedrooms` is out of range; InvalidChoice for an unknown `property_type`.
+
     """
     at = resolve_now(now)
     home = Property(
@@ -110,6 +113,7 @@ def update(
     Raises:
         PropertyNotFound: If there is no such property.
         EmptyDescription, InvalidInput, InvalidChoice: For invalid values (nothing is changed).
+
     """
     home = get_or_raise(session=session, property_id=property_id)
     new_area = require_text(area, field="area", max_length=60) if area is not None else home.area

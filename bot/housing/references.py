@@ -3,8 +3,8 @@
 A reference is a three-letter prefix naming the kind of record, a number of at least six digits and a check
 letter. The number comes from a counter row per prefix that is incremented by an UPDATE inside the transaction
 that creates the record: the database serialises concurrent writers on that row (a row lock on PostgreSQL, the
-single writer on SQLite), so two records can never get the same number, and a rolled-back record gives its number
-back. The lock is held until commit, which is why services keep these transactions short.
+single writer on SQLite), so two records can never get the same number, and a rolled-back record gives its
+number back. The lock is held until commit, which is why services keep these transactions short.
 
 The check letter is a weighted sum of the prefix and digits modulo 23 (a prime), so any single mistyped
 character and any swap of two neighbouring characters gives a different letter and is refused rather than
@@ -73,8 +73,9 @@ def parse_reference(text: str, prefix: str | None = None) -> str:
         prefix: The prefix the caller expects (e.g. "REP"); None accepts any known prefix.
 
     Raises:
-        InvalidReference: If the text is not a reference, has an unexpected prefix, or its check letter does not
-            match (a character was mistyped).
+        InvalidReference: If the text is not a reference, has an unexpected prefix, or its check letter does
+            not match (a character was mistyped).
+
     """
     match = _REFERENCE.match(str(text or "").strip().upper())
     if match is None:

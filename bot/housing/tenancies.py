@@ -18,13 +18,13 @@ from bot.housing._common import (
     resolve_now,
     today_in_england,
 )
-from bot.housing.errors import DuplicateRecord, InvalidDate, InvalidInput, TenancyNotFound, TenantNotFound
+from bot.housing.errors import DuplicateRecord, InvalidDate, InvalidInput
 from bot.housing.models import RentAccount, Tenancy, TenancyTenant, Tenant
 from bot.housing.validation import normalise_postcode, normalise_tenancy_reference, parse_amount
 
 
 def payment_reference_for(reference: str) -> str:
-    """Return the payment reference tenants quote to their bank for tenancy `reference` ("TN104233" -> "TL104233")."""
+    """Return the reference to quote when paying rent on tenancy `reference` ("TN104233" -> "TL104233")."""
     return "TL" + normalise_tenancy_reference(reference)[2:]
 
 
@@ -33,6 +33,7 @@ def get(*, session: Session, reference: str) -> Tenancy | None:
 
     Raises:
         InvalidTenancyReference: If the reference is malformed.
+
     """
     canonical = normalise_tenancy_reference(reference)
     return session.execute(select(Tenancy).where(Tenancy.reference == canonical)).scalar_one_or_none()
@@ -44,6 +45,7 @@ def get_or_raise(*, session: Session, reference: str) -> Tenancy:
     Raises:
         InvalidTenancyReference: If the reference is malformed.
         TenancyNotFound: If there is none.
+
     """
     return find_tenancy(session, reference)
 
@@ -61,6 +63,7 @@ def list(
 
     Raises:
         InvalidPostcode: For a malformed `postcode`.
+
     """
     statement = select(Tenancy).order_by(Tenancy.reference).limit(limit)
     if tenant_id is not None:
@@ -80,6 +83,7 @@ def household(*, session: Session, reference: str) -> builtins.list[Tenant]:
 
     Raises:
         InvalidTenancyReference, TenancyNotFound: For a bad reference.
+
     """
     return household_tenants(session, find_tenancy(session, reference).id)
 
@@ -89,6 +93,7 @@ def is_vulnerable(*, session: Session, reference: str) -> bool:
 
     Raises:
         InvalidTenancyReference, TenancyNotFound: For a bad reference.
+
     """
     return household_is_vulnerable(session, find_tenancy(session, reference).id)
 
@@ -123,6 +128,7 @@ def create(
         DuplicateRecord: If a tenancy already has the reference.
         PropertyNotFound, TenantNotFound: If the property or a tenant does not exist.
         InvalidInput: If no tenant is named or `rent_day` is not 0-6; InvalidAmount for a bad rent.
+
     """
     at = resolve_now(now)
     canonical = normalise_tenancy_reference(reference)
@@ -149,7 +155,11 @@ def create(
     session.flush()
     for position, tenant_id in enumerate(tenant_ids):
         session.add(TenancyTenant(tenancy_id=tenancy.id, tenant_id=tenant_id, is_lead=position == 0))
-    session.add(RentAccount(tenancy_id=tenancy.id, balance=Decimal("0"), rent_day=rent_day, created_at=at, updated_at=at))
+    session.add(
+        RentAccount(
+            tenancy_id=tenancy.id, balance=Decimal("0"), rent_day=rent_day, created_at=at, updated_at=at
+        )
+    )
     session.flush()
     audit.record(session=session, actor=actor, action="tenancy.created", subject=canonical, now=at)
     return tenancy
@@ -169,12 +179,15 @@ def update(
     Raises:
         InvalidTenancyReference, TenancyNotFound: For a bad reference.
         InvalidDate: If the end date is before the start date; InvalidAmount for a bad rent.
+
     """
     at = resolve_now(now)
     tenancy = find_tenancy(session, reference)
     rent = parse_amount(weekly_rent, field="weekly_rent") if weekly_rent is not None else None
     if end_date is not None and end_date < tenancy.start_date:
-        raise InvalidDate(f"end date {end_date.isoformat()} is before the start {tenancy.start_date.isoformat()}")
+        raise InvalidDate(
+            f"end date {end_date.isoformat()} is before the start {tenancy.start_date.isoformat()}"
+        )
     details: dict[str, object] = {}
     if end_date is not None:
         tenancy.end_date = end_date
@@ -185,20 +198,11 @@ def update(
     tenancy.updated_at = at
     session.flush()
     audit.record(
-        session=session, actor=actor, action="tenancy.updated", subject=tenancy.reference, details=details, now=at
+        session=session,
+        actor=actor,
+        action="tenancy.updated",
+        subject=tenancy.reference,
+        details=details,
+        now=at,
     )
     return tenancy
-
-
-__all__ = [
-    "TenancyNotFound",
-    "TenantNotFound",
-    "create",
-    "get",
-    "get_or_raise",
-    "household",
-    "is_vulnerable",
-    "list",
-    "payment_reference_for",
-    "update",
-]

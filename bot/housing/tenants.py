@@ -6,13 +6,13 @@ import builtins
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.housing import audit
 from bot.housing._common import SYSTEM_ACTOR, find_tenancy, household_tenants, resolve_now, today_in_england
 from bot.housing.errors import InvalidDate, TenantNotFound
 from bot.housing.models import Tenant
 from bot.housing.validation import normalise_email, normalise_name, normalise_phone
-from sqlalchemy.orm import Session
 
 OLDEST_PLAUSIBLE_AGE_YEARS = 120
 
@@ -36,6 +36,7 @@ def get_or_raise(*, session: Session, tenant_id: int) -> Tenant:
 
     Raises:
         TenantNotFound: If there is none.
+
     """
     tenant = get(session=session, tenant_id=tenant_id)
     if tenant is None:
@@ -51,6 +52,7 @@ def list(
     Raises:
         InvalidTenancyReference, TenancyNotFound: For a bad `tenancy_reference`.
         InvalidPhoneNumber: For a malformed `phone`.
+
     """
     if tenancy_reference is not None:
         tenancy = find_tenancy(session, tenancy_reference)
@@ -86,6 +88,7 @@ def create(
         InvalidName: If a name is blank or too long.
         InvalidDate: If the date of birth is in the future or implausibly early.
         InvalidPhoneNumber, InvalidEmail: For malformed contact details.
+
     """
     at = resolve_now(now)
     tenant = Tenant(
@@ -127,6 +130,7 @@ def update(
     Raises:
         TenantNotFound: If there is no such tenant.
         InvalidName, InvalidPhoneNumber, InvalidEmail: For malformed values (nothing is changed).
+
     """
     at = resolve_now(now)
     tenant = get_or_raise(session=session, tenant_id=tenant_id)

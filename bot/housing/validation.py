@@ -1,7 +1,7 @@
 """Normalise and check what tenants type: postcodes, tenancy references, phone numbers, money and free text.
 
-Each `normalise_*` function returns the one canonical form ("LS1 4AB", "TN104233", "+447700900123") or raises a
-typed `InvalidInput` error. `mask_card_numbers` runs over every free-text answer before it is stored, so no
+Each `normalise_*` function returns the one canonical form ("LS1 4AB", "TN104233", "+447700900123") or raises
+a typed `InvalidInput` error. `mask_card_numbers` runs over every free-text answer before it is stored, so no
 payment card number typed into a chat ever reaches the database.
 """
 
@@ -22,7 +22,8 @@ from bot.housing.errors import (
     TextTooLong,
 )
 
-# Royal Mail's formats (A9, A99, AA9, AA99, A9A, AA9A outward; 9AA inward) with the letters each position allows.
+# Royal Mail's formats (A9, A99, AA9, AA99, A9A, AA9A outward; 9AA inward) with the letters each position
+# allows.
 _POSTCODE = re.compile(
     r"^(?:"
     r"[A-PR-UWYZ][0-9]{1,2}"
@@ -57,6 +58,7 @@ def normalise_postcode(text: str) -> str:
 
     Raises:
         InvalidPostcode: If `text` is not a UK postcode.
+
     """
     compact = re.sub(r"\s+", "", str(text or "")).upper()
     if compact not in _SPECIAL_POSTCODES and not _POSTCODE.match(compact):
@@ -69,6 +71,7 @@ def normalise_tenancy_reference(text: str) -> str:
 
     Raises:
         InvalidTenancyReference: If `text` is not TN followed by six digits.
+
     """
     match = _TENANCY_REFERENCE.match(str(text or "").strip())
     if match is None:
@@ -84,6 +87,7 @@ def normalise_phone(text: str) -> str:
 
     Raises:
         InvalidPhoneNumber: If `text` cannot be read as a valid number.
+
     """
     raw = _PHONE_PREFIX.sub("", str(text or "").strip())
     raw = _TRUNK_ZERO.sub(r"\1", raw)
@@ -98,16 +102,22 @@ def normalise_phone(text: str) -> str:
         raise InvalidPhoneNumber(f"{text!r} is not a valid phone number")
     if compact.startswith("+44"):
         national = compact[3:]
-        if national.startswith("0") or len(national) not in _UK_NATIONAL_DIGITS:
+        # Mobiles (07...) always have ten digits after the 0; a few geographic numbers have nine.
+        wrong_length = (
+            len(national) != 10 if national.startswith("7") else len(national) not in _UK_NATIONAL_DIGITS
+        )
+        if national.startswith("0") or wrong_length:
             raise InvalidPhoneNumber(f"{text!r} is not a valid UK phone number")
     return compact
 
 
 def normalise_channel_address(channel: Channel | str, address: str) -> str:
-    """Return the canonical address on `channel`: E.164 for SMS and WhatsApp, the numeric user id for Telegram.
+    """Return the canonical address on `channel`: E.164 for SMS and WhatsApp, the user id for Telegram.
 
     Raises:
-        InvalidPhoneNumber: If an SMS or WhatsApp address is not a phone number, or a Telegram id is not numeric.
+        InvalidPhoneNumber: If an SMS or WhatsApp address is not a phone number, or a Telegram id is not
+            numeric.
+
     """
     if Channel(channel) is Channel.TELEGRAM:
         value = str(address or "").strip()
@@ -122,6 +132,7 @@ def normalise_email(text: str) -> str:
 
     Raises:
         InvalidEmail: If `text` does not look like an address.
+
     """
     value = str(text or "").strip()
     if len(value) > 254 or not _EMAIL.match(value):
@@ -135,6 +146,7 @@ def normalise_name(text: str, *, max_length: int = 80) -> str:
 
     Raises:
         InvalidName: If the name is blank or longer than `max_length`.
+
     """
     value = " ".join(str(text or "").split())
     if not value:
@@ -162,29 +174,47 @@ def luhn_valid(digits: str) -> bool:
 def _mask_run(run: str) -> str:
     digit_positions = [index for index, char in enumerate(run) if char.isdigit()]
     digits = "".join(run[index] for index in digit_positions)
+    # Cards are typed in groups, so a card inside a longer run (a card then its security code) starts and ends
+    # at group boundaries; trying only those windows keeps random digit strings from being masked by chance.
+    boundaries = [0]
+    for count, (left, right) in enumerate(zip(digit_positions, digit_positions[1:], strict=False), start=1):
+        if right != left + 1:
+            boundaries.append(count)
+    boundaries.append(len(digits))
     masked = list(run)
-    start = 0
-    # A run can hold a card and more (a card then its security code); look for the longest Luhn-valid window.
-    while start + _CARD_MIN_DIGITS <= len(digits):
-        for length in range(min(_CARD_MAX_DIGITS, len(digits) - start), _CARD_MIN_DIGITS - 1, -1):
-            if luhn_valid(digits[start : start + length]):
-                for offset in range(start, start + length - _CARD_VISIBLE_DIGITS):
-                    masked[digit_positions[offset]] = "*"
-                start += length
-                break
-        else:
-            start += 1
-    return "".join(masked)
+    position = 0
+    while True:
+        windows = [
+            (start, end)
+            for start in boundaries
+            for end in boundaries
+            if start >= position and _CARD_MIN_DIGITS <= end - start <= _CARD_MAX_DIGITS
+        ]
+        found = next(
+            (
+                window
+                for window in sorted(windows, key=lambda w: (w[0], w[0] - w[1]))
+                if luhn_valid(digits[slice(*window)])
+            ),
+            None,
+        )
+        if found is None:
+            return "".join(masked)
+        start, end = found
+        for offset in range(start, end - _CARD_VISIBLE_DIGITS):
+            masked[digit_positions[offset]] = "*"
+        position = end
 
 
 def mask_card_numbers(text: str) -> str:
     """Replace every payment card number in `text` with asterisks, keeping its last four digits.
 
-    A card number is a Luhn-valid run of 13 to 19 digits, possibly split by spaces or dashes; phone numbers and
-    other references are too short or fail the check and are left alone.
+    A card number is a Luhn-valid run of 13 to 19 digits, possibly split by spaces or dashes; phone numbers
+    and other references are too short or fail the check and are left alone.
 
     Returns:
         The text with card digits masked ("4111 1111 1111 1111" -> "**** **** **** 1111").
+
     """
     return _DIGIT_RUN.sub(lambda match: _mask_run(match.group(0)), text)
 
@@ -201,6 +231,7 @@ def clean_text(text: str | None, *, field: str, max_length: int = 4000, required
     Raises:
         EmptyDescription: If `required` and the text is blank.
         TextTooLong: If the text is longer than `max_length`.
+
     """
     value = str(text or "").strip()
     if not value:
@@ -217,6 +248,7 @@ def parse_amount(value: Decimal | int | str, *, field: str = "amount") -> Decima
 
     Raises:
         InvalidAmount: If `value` is a float (inexact), not a number, zero or negative, or not whole pence.
+
     """
     if isinstance(value, (float, bool)):
         raise InvalidAmount(f"{field} must be a Decimal, int or string, not {type(value).__name__}")
@@ -241,6 +273,7 @@ def require_text(text: str | None, *, field: str, max_length: int = 4000) -> str
     Raises:
         EmptyDescription: If the text is blank.
         TextTooLong: If the text is longer than `max_length`.
+
     """
     cleaned = clean_text(text, field=field, max_length=max_length, required=True)
     if cleaned is None:

@@ -30,10 +30,17 @@ def entity_patterns() -> list[dict[str, Any]]:
         {"label": "tenancy_reference", "pattern": [{"TEXT": {"REGEX": TENANCY_REFERENCE}}]},
         {"label": "phone_number", "pattern": [{"TEXT": {"REGEX": UK_MOBILE_WHOLE}}]},
         # "07700 900123" and "+44 7700 900123" arrive as two or three tokens.
-        {"label": "phone_number", "pattern": [{"TEXT": {"REGEX": r"^0?7[0-9]{3}$"}}, {"TEXT": {"REGEX": r"^[0-9]{6}$"}}]},
         {
             "label": "phone_number",
-            "pattern": [{"TEXT": {"REGEX": r"^\+?44$"}}, {"TEXT": {"REGEX": r"^7[0-9]{3}$"}}, {"TEXT": {"REGEX": r"^[0-9]{6}$"}}],
+            "pattern": [{"TEXT": {"REGEX": r"^0?7[0-9]{3}$"}}, {"TEXT": {"REGEX": r"^[0-9]{6}$"}}],
+        },
+        {
+            "label": "phone_number",
+            "pattern": [
+                {"TEXT": {"REGEX": r"^\+?44$"}},
+                {"TEXT": {"REGEX": r"^7[0-9]{3}$"}},
+                {"TEXT": {"REGEX": r"^[0-9]{6}$"}},
+            ],
         },
     ]
 

@@ -77,7 +77,7 @@ def _index(table: str, *columns: str, name: str | None = None) -> None:
 
 
 def upgrade() -> None:
-    # --- people and homes -------------------------------------------------------------------------------------
+    # --- people and homes ---
     op.create_table(
         "tenants",
         _id(),
@@ -214,7 +214,7 @@ def upgrade() -> None:
     )
     _index("available_homes", "status", "area", "bedrooms", name="ix_available_homes_search")
 
-    # --- rent -------------------------------------------------------------------------------------------------
+    # --- rent ---
     # Sign convention: positive amounts increase arrears (charges), negative ones reduce them (payments).
     op.create_table(
         "rent_accounts",
@@ -249,7 +249,7 @@ def upgrade() -> None:
     )
     _index("rent_transactions", "account_id", "effective_on", name="ix_rent_transactions_account_date")
 
-    # --- repairs and hazards ----------------------------------------------------------------------------------
+    # --- repairs and hazards ---
     op.create_table(
         "appointment_slots",
         _id(),
@@ -348,7 +348,8 @@ def upgrade() -> None:
         _fk("attachments", "repair_id", "repair_jobs", ondelete="CASCADE"),
         _fk("attachments", "hazard_case_id", "hazard_cases", ondelete="CASCADE"),
         sa.CheckConstraint(
-            "(repair_id IS NOT NULL AND hazard_case_id IS NULL) OR (repair_id IS NULL AND hazard_case_id IS NOT NULL)",
+            "(repair_id IS NOT NULL AND hazard_case_id IS NULL) "
+            "OR (repair_id IS NULL AND hazard_case_id IS NOT NULL)",
             name="ck_attachments_one_parent",
         ),
         sa.CheckConstraint("size_bytes > 0", name="ck_attachments_size_positive"),
@@ -356,7 +357,7 @@ def upgrade() -> None:
     _index("attachments", "repair_id")
     _index("attachments", "hazard_case_id")
 
-    # --- casework ---------------------------------------------------------------------------------------------
+    # --- casework ---
     op.create_table(
         "complaints",
         _id(),
@@ -473,7 +474,9 @@ def upgrade() -> None:
         _fk("feedback", "tenancy_id", "tenancies"),
         _unique("feedback", "reference"),
         _one_of("feedback", "kind", ("compliment", "suggestion", "comment")),
-        sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="ck_feedback_rating_range"),
+        sa.CheckConstraint(
+            "rating IS NULL OR (rating >= 1 AND rating <= 5)", name="ck_feedback_rating_range"
+        ),
     )
     _index("feedback", "tenancy_id")
 
@@ -539,12 +542,13 @@ def upgrade() -> None:
         _one_of("income_tasks", "kind", ("payment_plan", "money_advice_callback")),
         _one_of("income_tasks", "status", CASE_STATUSES),
         sa.CheckConstraint(
-            "offered_weekly_amount IS NULL OR offered_weekly_amount > 0", name="ck_income_tasks_offer_positive"
+            "offered_weekly_amount IS NULL OR offered_weekly_amount > 0",
+            name="ck_income_tasks_offer_positive",
         ),
     )
     _index("income_tasks", "tenancy_id")
 
-    # --- messaging --------------------------------------------------------------------------------------------
+    # --- messaging ---
     op.create_table(
         "conversations",
         _id(),
@@ -639,7 +643,7 @@ def upgrade() -> None:
     _index("outbox", "status", "next_attempt_at", name="ix_outbox_due")
     _index("outbox", "provider_message_id")
 
-    # --- records ----------------------------------------------------------------------------------------------
+    # --- records ---
     op.create_table(
         "audit_log",
         _id(),

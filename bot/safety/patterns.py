@@ -1,0 +1,233 @@
+"""Compile and match the small phrase language the safety vocabulary is written in.
+
+The vocabulary is meant to be read by a safety lead, so its patterns are plain words with a few marks:
+
+    pattern := phrase (" / " phrase)*     any one of the phrases
+    phrase  := slot (" " slot)*           the slots in order, next to each other
+    slot    := item ("|" item)* ["?"]     any one of the items; a trailing "?" makes the slot optional
+    item    := word | "@NAME" | "_"       a literal word, a named class, or any single word
+
+A class is a tuple of patterns in the same language, so "@SMELL" can stand for "smell|smells / bad odour".
+Patterns are matched against the words produced by `bot.safety.normalise`, which are lower-case, so
+patterns are written in lower case.
+
+Matching returns, for each position where a pattern can begin, the shortest span it covers. The
+matcher is a plain recursive walk: messages are short and the patterns shallow, so this is faster than
+building automata, and the first-word index lets most patterns be skipped without walking at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import reduce
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class _Words:
+    words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _AnyWord:
+    pass
+
+
+@dataclass(frozen=True)
+class _Seq:
+    items: tuple[_Node, ...]
+
+
+@dataclass(frozen=True)
+class _Alt:
+    options: tuple[_Node, ...]
+
+
+@dataclass(frozen=True)
+class _Opt:
+    item: _Node
+
+
+_Node = _Words | _AnyWord | _Seq | _Alt | _Opt
+
+
+def any_of(*phrases: str) -> str:
+    """Join phrases into one pattern that matches any of them (for long lists in the vocabulary)."""
+    return " / ".join(phrases)
+
+
+class PatternError(ValueError):
+    """Raised when a vocabulary pattern is malformed or refers to an unknown class."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A compiled pattern: its source text, its tree and the words it can begin with."""
+
+    source: str
+    node: _Node
+    first: frozenset[str]
+    words: frozenset[str]
+
+    def find(self, words: Sequence[str], index: Mapping[str, Sequence[int]]) -> list[Span]:
+        """Return the shortest span matched from each start position, in order of start.
+
+        Args:
+            words: The normalised words of a message.
+            index: Where each word occurs in `words`, so that only plausible starts are tried.
+
+        Returns:
+            (start, end) pairs with `end` exclusive.
+        """
+        starts = sorted(i for word in index.keys() & self.first for i in index[word])
+        spans: list[Span] = []
+        for start in starts:
+            ends = _ends(self.node, words, start)
+            if ends:
+                spans.append((start, min(ends)))
+        return spans
+
+
+class Compiler:
+    """Compile patterns against a fixed set of named classes, caching each class once."""
+
+    def __init__(self, classes: Mapping[str, Sequence[str]]) -> None:
+        """Hold the class definitions; nothing is compiled until a pattern refers to it."""
+        self._classes = classes
+        self._cache: dict[str, _Node] = {}
+        self._building: set[str] = set()
+
+    def compile(self, source: str) -> Pattern:
+        """Compile one pattern.
+
+        Args:
+            source: Pattern text in the phrase language.
+
+        Returns:
+            The compiled pattern.
+
+        Raises:
+            PatternError: If the pattern is empty, can match nothing, can begin with "_", or names an
+                unknown class.
+        """
+        node = self._pattern(source)
+        first, nullable = _first(node)
+        if nullable or not first:
+            raise PatternError(f"pattern can match no words or begin anywhere: {source!r}")
+        return Pattern(source=source, node=node, first=first, words=frozenset(_literals(node)))
+
+    def _pattern(self, source: str) -> _Node:
+        phrases = [p.strip() for p in source.split(" / ")]
+        if not all(phrases):
+            raise PatternError(f"empty phrase in {source!r}")
+        return _simplify_alt([self._phrase(p) for p in phrases])
+
+    def _phrase(self, phrase: str) -> _Node:
+        slots = [self._slot(s) for s in phrase.split()]
+        return slots[0] if len(slots) == 1 else _Seq(tuple(slots))
+
+    def _slot(self, slot: str) -> _Node:
+        optional = slot.endswith("?")
+        body = slot[:-1] if optional else slot
+        if not body:
+            raise PatternError(f"empty slot {slot!r}")
+        options: list[_Node] = []
+        for item in body.split("|"):
+            if not item:
+                raise PatternError(f"empty item in slot {slot!r}")
+            if item == "_":
+                options.append(_AnyWord())
+            elif item.startswith("@"):
+                options.append(self._class(item[1:]))
+            else:
+                options.append(_Words(frozenset({item})))
+        node = _simplify_alt(options)
+        return _Opt(node) if optional else node
+
+    def _class(self, name: str) -> _Node:
+        if name in self._cache:
+            return self._cache[name]
+        if name not in self._classes:
+            raise PatternError(f"unknown class @{name}")
+        if name in self._building:
+            raise PatternError(f"class @{name} refers to itself")
+        self._building.add(name)
+        node = _simplify_alt([self._pattern(p) for p in self._classes[name]])
+        self._building.discard(name)
+        self._cache[name] = node
+        return node
+
+
+def _simplify_alt(options: list[_Node]) -> _Node:
+    # Single words are merged into one set so a class of a hundred words costs one lookup.
+    singles: set[str] = set()
+    others: list[_Node] = []
+    for option in options:
+        if isinstance(option, _Words):
+            singles |= option.words
+        elif isinstance(option, _Alt):
+            for inner in option.options:
+                if isinstance(inner, _Words):
+                    singles |= inner.words
+                else:
+                    others.append(inner)
+        else:
+            others.append(option)
+    merged: list[_Node] = ([_Words(frozenset(singles))] if singles else []) + others
+    return merged[0] if len(merged) == 1 else _Alt(tuple(merged))
+
+
+def _first(node: _Node) -> tuple[frozenset[str], bool]:
+    """Return the words a match can begin with and whether the node can match nothing."""
+    if isinstance(node, _Words):
+        return node.words, False
+    if isinstance(node, _AnyWord):
+        # An empty first-set with nullable False marks "begins anywhere", rejected by compile().
+        return frozenset(), False
+    if isinstance(node, _Opt):
+        return _first(node.item)[0], True
+    if isinstance(node, _Alt):
+        parts = [_first(o) for o in node.options]
+        if any(isinstance(o, _AnyWord) for o in node.options):
+            return frozenset(), False
+        return frozenset().union(*(p[0] for p in parts)), any(p[1] for p in parts)
+    collected: set[str] = set()
+    for item in node.items:
+        if isinstance(item, _AnyWord):
+            return frozenset(), False
+        words, nullable = _first(item)
+        collected |= words
+        if not nullable:
+            return frozenset(collected), False
+    return frozenset(collected), True
+
+
+def _literals(node: _Node) -> set[str]:
+    if isinstance(node, _Words):
+        return set(node.words)
+    if isinstance(node, _AnyWord):
+        return set()
+    if isinstance(node, _Opt):
+        return _literals(node.item)
+    children = node.options if isinstance(node, _Alt) else node.items
+    return reduce(set.union, (_literals(c) for c in children), set())
+
+
+def _ends(node: _Node, words: Sequence[str], start: int) -> frozenset[int]:
+    """Return every position where a match of `node` beginning at `start` can end."""
+    if isinstance(node, _Words):
+        return frozenset({start + 1}) if start < len(words) and words[start] in node.words else frozenset()
+    if isinstance(node, _AnyWord):
+        return frozenset({start + 1}) if start < len(words) else frozenset()
+    if isinstance(node, _Opt):
+        return frozenset({start}) | _ends(node.item, words, start)
+    if isinstance(node, _Alt):
+        return frozenset().union(*(_ends(o, words, start) for o in node.options))
+    positions = frozenset({start})
+    for item in node.items:
+        positions = frozenset().union(*(_ends(item, words, p) for p in positions))
+        if not positions:
+            break
+    return positions
