@@ -13,6 +13,7 @@ replies never say which part was wrong, so a stranger learns nothing, not even w
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -33,6 +34,8 @@ from bot.housing.enums import Channel
 from bot.housing.errors import HousingError, InvalidPostcode, InvalidTenancyReference
 from bot.housing.validation import normalise_postcode, normalise_tenancy_reference
 from bot.landlord import get_landlord
+
+logger = logging.getLogger(__name__)
 
 PHONE_CHANNELS = frozenset({Channel.SMS.value, Channel.WHATSAPP.value})
 SUPPORTED_CHANNELS = frozenset(channel.value for channel in Channel)
@@ -237,32 +240,37 @@ class VerifiedFormValidation(TenantFormValidation):
         channel, address = sender_identity(tracker)
         reference = tracker.get_slot("tenancy_reference")
         postcode = tracker.get_slot("verify_postcode")
-        with session_scope(session_factory()) as session:
-            outcome = verification.verify(
-                session=session,
-                channel=channel,
-                address=address,
-                tenancy_reference=str(reference),
-                postcode=str(postcode),
-                date_of_birth=date_of_birth,
-                link=False,
-            )
-            if outcome.verified:
-                sent = one_time_codes.issue(
+        try:
+            with session_scope(session_factory()) as session:
+                outcome = verification.verify(
                     session=session,
                     channel=channel,
                     address=address,
                     tenancy_reference=str(reference),
-                    message_template=_response_text(domain, "utter_otp_sms").replace(
-                        "{landlord_short_name}", get_landlord().short_name
-                    ),
+                    postcode=str(postcode),
+                    date_of_birth=date_of_birth,
+                    link=False,
                 )
-                if not sent:
-                    dispatcher.utter_message(
-                        response="utter_verification_no_mobile", landlord_phone=get_landlord().phone
+                if outcome.verified:
+                    sent = one_time_codes.issue(
+                        session=session,
+                        channel=channel,
+                        address=address,
+                        tenancy_reference=str(reference),
+                        message_template=_response_text(domain, "utter_otp_sms").replace(
+                            "{landlord_short_name}", get_landlord().short_name
+                        ),
                     )
-                    return {**self._reset_new_sender(), "verification_blocked": True}
-                return {"verify_dob": CHECKED}
+                    if not sent:
+                        dispatcher.utter_message(
+                            response="utter_verification_no_mobile", landlord_phone=get_landlord().phone
+                        )
+                        return {**self._reset_new_sender(), "verification_blocked": True}
+                    return {"verify_dob": CHECKED}
+        except HousingError:
+            logger.exception("verification of a new sender failed")
+            dispatcher.utter_message(response="utter_error_try_later")
+            return {"verify_dob": None}
         return self._outcome(outcome, dispatcher, NEW_SENDER_SLOTS)
 
     async def validate_otp_code(

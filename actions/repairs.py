@@ -127,15 +127,18 @@ class ActionLogRepair(Action):
         try:
             with session_scope(session_factory()) as session:
                 if tenancy is None:
-                    handoff = handoffs.create(
-                        session=session,
-                        sender_id=tracker.sender_id,
-                        channel=channel_for_record(tracker),
-                        reason=HandoffReason.REQUEST_HUMAN,
-                        urgency=Urgency.NORMAL,
-                        summary=f"Repair report from an unmatched sender: {item} in {location}: {full_description}",
-                    )
-                    dispatcher.utter_message(response="utter_repair_no_tenancy", reference=handoff.reference)
+                    # Nobody to log it against: a person follows up on the tenant's channel (when there is one).
+                    channel = channel_for_record(tracker)
+                    if channel is not None:
+                        handoffs.create(
+                            session=session,
+                            sender_id=tracker.sender_id,
+                            channel=channel,
+                            reason=HandoffReason.REQUEST_HUMAN,
+                            urgency=Urgency.NORMAL,
+                            summary=f"Repair report from an unmatched sender: {item} in {location}: {full_description}",
+                        )
+                    dispatcher.utter_message(response="utter_repair_no_tenancy")
                     return clear
                 job = repairs.create(
                     session=session,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from bot.settings import PROJECT_ROOT, get_settings
@@ -39,7 +41,18 @@ def seed_demo() -> None:
         summary = run_seed(make_session_factory(engine))
     finally:
         engine.dispose()
-    typer.echo(str(summary))
+    state = "created" if summary.created else "already present, unchanged"
+    typer.echo(
+        f"demo landlord {state}: {summary.properties} properties, {summary.tenants} tenants, "
+        f"{summary.tenancies} tenancies, {summary.open_repairs} open repairs, {summary.available_homes} homes to let"
+    )
+    for login in summary.logins:
+        typer.echo(f"  staff sign-in ({login.role.value}): {login.username} / {login.password}")
+    tenant = summary.demo_tenant
+    typer.echo(
+        f"  demo tenant: {tenant.first_name} {tenant.last_name}, texting from {tenant.phone}, tenancy "
+        f"{tenant.tenancy_reference}, postcode {tenant.postcode}, born {tenant.date_of_birth:%d/%m/%Y}"
+    )
 
 
 @app.command("build-spacy")
@@ -62,6 +75,34 @@ def train(force: bool = typer.Option(False, "--force", help="Train even if nothi
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
     typer.echo(str(path))
+
+
+@app.command()
+def evaluate(
+    out: Path = typer.Option(Path("results/nlu"), help="Folder for the JSON and Markdown reports."),
+    min_macro_f1: float = typer.Option(0.0, help="Fail when held-out macro-F1 is below this."),
+    require_safety_recall: bool = typer.Option(True, help="Fail unless every safety example is caught."),
+) -> None:
+    """Score the current model on the held-out and safety test sets (accuracy, macro-F1, per intent, confusions)."""
+    from bot.evaluate import evaluate as run_evaluation
+    from bot.evaluate import write_report
+    from bot.training import ensure_model
+
+    model = ensure_model(PROJECT_ROOT)
+    result = run_evaluation(model, PROJECT_ROOT / "tests/nlu/heldout.yml", PROJECT_ROOT / "tests/nlu/safety.yml")
+    json_path, md_path = write_report(result, PROJECT_ROOT / out)
+    typer.echo(
+        f"held-out accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f} on {result.examples} examples; "
+        + ", ".join(f"{k} recall {v:.3f}" for k, v in result.safety_recall.items())
+        + f" on {result.safety_examples} safety examples; report: {md_path.relative_to(PROJECT_ROOT)}"
+    )
+    for missed in result.safety_missed:
+        typer.echo(f"MISSED SAFETY: {missed['text']!r} -> {missed['predicted']}", err=True)
+    if result.macro_f1 < min_macro_f1:
+        typer.echo(f"macro-F1 {result.macro_f1:.3f} is below the required {min_macro_f1:.3f}", err=True)
+        raise typer.Exit(1)
+    if require_safety_recall and result.safety_missed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -164,7 +164,7 @@ FIRE_RULES: tuple[Rule, ...] = (
         not_near=(
             "yellow|orange|blue|lazy|floppy|pilot / boiler|hob|cooker|burner|burners|ring|rings|heater|oven",
         ),
-        unless_also=("@TRAPPED / everywhere|spreading|huge|big|massive|out of|coming|out",),
+        unless_also=("@TRAPPED / everywhere|spreading|huge|big|massive|coming|out",),
         immediate=True,
         calm_near=_FIRE_CALM,
         reach=4,
@@ -194,6 +194,7 @@ FIRE_RULES: tuple[Rule, ...] = (
         Danger.FIRE,
         "something burning",
         ("@BURNING_THING is|are|was? burning|ablaze|alight / burning|burnt|burned down",),
+        not_near=("@ELEC_POINT",),
         immediate=True,
         calm_near=_FIRE_CALM,
         reach=10,
@@ -300,7 +301,7 @@ ELECTRICAL_RULES: tuple[Rule, ...] = (
             "no|lost|lose|losing|without|zero @POWER"
             " / @POWER is|are|has|have|had? been? completely|totally|all|just|now? @POWER_GONE"
             " / power cut|cuts|outage / blackout / all the|my? lights are|have|has|went? gone|off|out"
-            " / lights have|has gone|went out|off",
+            " / lights have|has? gone|went out|off",
         ),
         not_part_of=(
             "@POWER_NOT_SUPPLY",
@@ -328,7 +329,7 @@ FLOOD_RULES: tuple[Rule, ...] = (
         "flood named",
         ("@FLOOD",),
         not_part_of=("@FLOOD_NOT_A_FLOOD",),
-        not_near=("@FLOOD_PAST", "@TOILET / @SEWAGE", *_OVER),
+        not_near=("@FLOOD_PAST", "@TOILET / @SEWAGE", "@IF_EVER", *_OVER),
         unless_also=_BACK,
         reach=6,
     ),

@@ -289,7 +289,20 @@ FUZZY_KEYWORDS: frozenset[str] = frozenset(
 # everyday word being "corrected" into a keyword.
 PROTECTED: frozenset[str] = frozenset(
     """
-    floor floors fired firing
+    floor floors flooring floored flow flows flowed flop flopped flopping floss flossing flog flogged
+    flogging fold folds folded folding floyd fired firing frames frame flares flakes flamer flamers
+    sell sells seller selling spell spells spelled spelling shell shells shelled shelling swell swells
+    swelled swelling smiled smiling smelting steel steels smalls stoke spoke sticks sinks sting stings
+    stint stints slink
+    willing winning wiping wipes wines wares wives wifes wining wiling wring warring
+    leaving leading leased leasing leaping leaped leaned leaded leaker
+    strange strangely stranded struggled stranges meeting melded melding
+    bathing bleaching breaching berating breading chilling
+    sharks spares sparing sparring spanked spanking spared sparky sparkle sparkling sparkly
+    snitch swatch stitch seeker setter seer sever sewed skewer classed collared clapping hiring hiking
+    ranging rigging rinsing pouting purring bedding begging betting beefing beeing broker fatten violet
+    cartoon carton carboy diddy ditzy doozy burying burping angering overlooking overlooked overdone
+    gaslighting bogan bogus mangas megas liveleak outburst
     """.split()
 )
 

@@ -57,7 +57,7 @@ DOMESTIC_ABUSE_RULES: tuple[Rule, ...] = (
             " / @THREAT @HARM",
         ),
         window=12,
-        not_part_of=("@OWN_INJURY",),
+        not_part_of=("@OWN_INJURY", "@HARM @SELF"),
     ),
     Rule(
         Danger.DOMESTIC_ABUSE,
@@ -84,16 +84,21 @@ SELF_HARM_RULES: tuple[Rule, ...] = (
                 "kms / suicide|suicidal / self harm|harming|harmed|harmer",
                 "end it all / end|ending my|me|his|her life|lives / take|taking|took my|me|his|her own? life",
                 "want|wants|wanna|going|gonna|ready to die / wish i was|were dead / better off dead|without me",
-                "not want to live|exist / not want to be alive / not worth living|going on",
-                "no point|reason in|to? living|going on|life|carrying on|being alive / not want to wake up",
+                "not want to live|exist / not want to be alive / not worth living / not worth going on",
+                "no point|reason in|to|of? living|life / no point|reason in|to? going|carrying on",
+                "no point|reason in? being alive / not want to wake up",
                 "@NOT_ABLE go on anymore|any|living / @NOT_ABLE go on like this / overdose|overdosed",
                 "taken|took|take|taking|swallowed an? overdose",
                 "taken|took|swallowed all|loads|lots|load|lot|handful|box|packet|bunch|whole|many|too of|many?"
                 " my|the|them|these? pills|tablets|painkillers|paracetamol",
                 "jump|jumping off|from the|a|his|her? bridge|building|balcony|roof|cliff / jump in front of",
                 "on the edge of the|a|his|her|my? balcony|roof|bridge|building",
-                "would|will|going to|gonna|wants to|threatening to|threatened to jump",
+                "would|will|gonna jump / going|want|wants|threatening|threatened|threatens to jump",
                 "done|finished with life|living / give|giving up on life|living / tired of living|life",
+                "not see the point anymore / not see the point in|of living|life|anything|going",
+                "what is the point in|of living|life",
+                "given|giving|gave away all? my|his|her|their stuff|things|belongings|possessions",
+                "given|giving|gave all? my|his|her|their stuff|things|belongings|possessions away",
                 "rather be dead / noose / goodbye cruel world",
             ),
         ),
@@ -127,7 +132,9 @@ CHILD_RULES: tuple[Rule, ...] = (
         (
             "@CHILD",
             "left alone|unattended|abandoned / home alone / on their|his|her own / by themselves|himself"
-            "|herself / no adult|adults|parent|parents / nobody|no one looking after|with them|him|her"
+            "|herself / no adult|adults|parent|parents / nobody|noone looking after|with them|him|her"
+            " / no one looking after|with them|him|her / is|are|all|been|being|was|were alone"
+            " / nobody|noone is? there|home|comes|come|came|answers / no one is? there|home|comes|come|came|answers"
             " / locked in / left in|at the? flat|house|home|car",
         ),
         window=9,
@@ -148,7 +155,7 @@ CHILD_RULES: tuple[Rule, ...] = (
         (
             "@CHILD",
             "neglected|neglect|neglecting|starving|starved|malnourished|bruises|bruised|bruising|filthy"
-            " / not fed / no food / being abused|hit|beaten|hurt|neglected"
+            " / not fed / no food / being abused|hit|beaten|hurt|neglected / @VIOLENCE him|her|them"
             " / screaming|crying for hours|days|ages / screaming|crying all night|day",
         ),
         window=9,
@@ -180,7 +187,7 @@ PERSON_RULES: tuple[Rule, ...] = (
         not_near=(
             "@WORKER",
             "statement|letter|letters|money|refund|bill|payment|reply|response|email|repair|van|parcel"
-            "|post|rent|back|anything|anyone|sun|daylight",
+            "|rent|back|anything|anyone|sun|daylight",
         ),
         reach=8,
     ),
@@ -188,7 +195,8 @@ PERSON_RULES: tuple[Rule, ...] = (
         Danger.PERSON_AT_RISK,
         "signs nobody is about",
         (
-            "curtains|blinds closed|shut|drawn / post|mail|milk|letters|newspapers|papers|parcels piling"
+            "curtains|blinds closed|shut|drawn / not opened|open|drawn|pulled the|his|her|their? curtains|blinds"
+            " / post|mail|milk|letters|newspapers|papers|parcels piling"
             "|piled|stacking|building|pile up? / lights on all? day|night and? night?",
             "@DURATION / neighbour|neighbours|her|him|them|she|he|elderly|old",
         ),
@@ -253,7 +261,8 @@ PERSON_RULES: tuple[Rule, ...] = (
         (
             "@THREAT @HARM @VICTIM|you|everyone|everybody / death threat|threats / threats to kill"
             " / threatened|threatening me|us with a? @WEAPON / @WEAPON at me|us"
-            " / pulled|waving|waved|holding|came at me|us with? a? @WEAPON",
+            " / pulled|waving|waved|holding|brandishing|wielding a|an? @WEAPON"
+            " / came|coming|went at me|us|him|her with a|an? @WEAPON",
         ),
         not_part_of=("will|would kill me if / going to kill me when|if / kill my self", "@SELF"),
         not_near=("@PARTNER",),
@@ -275,9 +284,25 @@ PERSON_RULES: tuple[Rule, ...] = (
         "safeguarding or fear for life",
         (
             "safeguarding / welfare check|concern / vulnerable adult / adult at risk / hoarding|hoarder|hoards"
-            " / fear|scared|afraid|frightened|terrified for my|their|his|her|our life|lives|safety",
+            " / fear|scared|afraid|frightened|terrified for my|their|his|her|our life|lives|safety"
+            " / not safe on her|his|their own",
         ),
         not_part_of=("advertising hoarding|hoardings / hoarding board|boards|sign|signs",),
+    ),
+    Rule(
+        Danger.PERSON_AT_RISK,
+        "vulnerable adult wandering or lost",
+        (
+            "dementia|alzheimers|alzheimer|confused|vulnerable|elderly",
+            "wandering|wanders|wandered|lost|unsafe / not safe / found her|him outside",
+        ),
+        window=14,
+    ),
+    Rule(
+        Danger.PERSON_AT_RISK,
+        "home piled floor to ceiling",
+        ("floor to ceiling / to the ceiling / piled high", "rubbish|junk|stuff|bags|boxes|things|clutter|hoard"),
+        window=8,
     ),
 )
 
@@ -304,6 +329,7 @@ WELFARE_IMMEDIATE: dict[Danger, tuple[str, ...]] = {
     Danger.PERSON_AT_RISK: (
         "@SEVERE / @UNRESPONSIVE / @NOT_ABLE get up / bleeding / blood / hit his|her|their head",
         "ambulance / 999 / being attacked / right now / on the floor / not moving / knife|knives|gun|weapon",
+        "screaming|shouting|calling|crying|yelling for? help",
         "outside the|my? door / at the|my door / on his|their way / coming round|back / here now",
     ),
 }

@@ -151,7 +151,8 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "put|is|was|went|been|gone it? out / out now / burnt|burned out",
     ),
     "TRAPPED": (
-        "trapped / stuck inside|in|upstairs / @NOT_ABLE get out / people|kids|someone still? inside|in there",
+        "trapped / stuck inside|in|upstairs / @NOT_ABLE get out / people|kids|someone still? inside",
+        "people|kids|someone still? in there",
         "spreading / getting worse|bigger",
     ),
     # ---------------------------------------------------------------- electrical
@@ -203,6 +204,8 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "flood|flooded|flooding|floods with|by|of calls|emails|messages|complaints|light|sunlight"
         "|applications|requests|memories|texts|letters|tears|work|orders|people",
     ),
+    # A flood that has not happened: insurance questions and "what if".
+    "IF_EVER": _w("ever covered insured insurance cover") + ("in case of / in the event of / if there is|was a",),
     "FLOOD_PAST": (
         "last year|winter|summer|month|autumn|spring / years|months ago / previously / history of",
         "before we moved / prone to / risk of / used to / in the past",
@@ -224,7 +227,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
     + _w("downlights socket sockets electrics plug plugs switch switches electric electrical meter")
     + ("light fitting|switch / ceiling light|rose / fuse box / consumer unit",),
     "INTO": _w("through from into in inside round around behind near onto on over thru") + ("out of / out",),
-    "WATER_FLOW": _w("water leak leaks leaking dripping drips pouring pours gushing"),
+    "WATER_FLOW": _w("water leak leaks leaking dripping drips"),
     "UNCONTROLLED": _w("uncontrollable everywhere rising massive huge major serious")
     + (
         "@NOT_ABLE|not stop|stopping / all over the? my? floor|place|flat|house|kitchen|bathroom|carpet"
@@ -252,7 +255,8 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "coming|come|came out / all over / on|through|across|over the floor / under the door",
         "in|into the|my? bath|shower|sink|kitchen|garden|house|flat|hall|hallway|floor|bathroom"
         "|bedroom|carpet|home|room",
-        "up|out of the|my? bath|shower|sink|plughole|drain|toilet|manhole|plug",
+        "up the|my? bath|shower|sink|plughole|drain|toilet|manhole|plug",
+        "out of the|my? bath|shower|sink|plughole|drain|toilet|manhole|plug",
     ),
     "ANIMAL_MESS": _w("dog dogs cat cats fox foxes pigeon pigeons bird birds fouling seagull seagulls"),
     "TOILET": _w("toilet toilets wc lavatory khazi") + ("toilet pan",),
@@ -380,9 +384,8 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "@NOT_ABLE get up / stuck on the floor|ground",
     ),
     "FELL_FIGURATIVE": (
-        "fell|fallen|falls|fall|falling behind|through|apart|asleep|pregnant|for|out|off",
-        "fell|fallen|falls|fall|falling off|from|down the? wall|roof|ceiling|fence|shelf|shelves|hinges|cupboard",
-        "has|have|had? fallen|fell off|down|out / fall out / fell out with",
+        "fell|fallen|falls|fall|falling behind|through|apart|asleep|pregnant|for",
+        "fall out / fell|falling|fallen out with",
     ),
     # People a tenant might worry about not answering; "they" and "you" are left out because they
     # usually mean the landlord.
@@ -392,6 +395,9 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "ASSAULT": _w("hit hits hitting punched punch punching kicked kicking attacked attacking assaulted")
     + _w("battered beat beaten beating stabbed strangled choked headbutted glassed slapped smacked bit")
     + ("knocked me out|over|down",),
-    "UNRESPONSIVE": ("not|nobody|no one answering|responding|answered / no answer|response",),
+    "UNRESPONSIVE": (
+        "not|nobody|noone answering|responding|answered / no one answering|responding|answered",
+        "no answer|response",
+    ),
 }
 

@@ -32,9 +32,7 @@ def test_next_free_slots_skips_weekends_and_bank_holidays(session_factory, tenan
     """Working days exclude weekends and England & Wales bank holidays (Christmas Day, Boxing Day 2025)."""
     christmas_eve = datetime(2025, 12, 24, 15, 0, tzinfo=timezone.utc)
     with session_scope(session_factory) as session:
-        offered = appointments.next_free_slots(
-            session=session, tenancy_reference=tenancy, count=1, now=christmas_eve
-        )
+        offered = appointments.next_free_slots(session=session, tenancy_reference=tenancy, count=1, now=christmas_eve)
     assert offered[0].slot_date == date(2025, 12, 29)
 
 

@@ -49,9 +49,7 @@ def test_create_repair_gives_a_checkable_reference_and_routine_target(session_fa
     assert repair.target_at == datetime(2025, 12, 17, LONDON_5PM_WINTER, 0, tzinfo=timezone.utc)
 
 
-def test_create_repair_for_vulnerable_household_raises_priority_one_step(
-    session_factory, make_tenancy, now
-) -> None:
+def test_create_repair_for_vulnerable_household_raises_priority_one_step(session_factory, make_tenancy, now) -> None:
     """DOMAIN.md repair priorities: a vulnerable household raises the priority one step (urgent -> emergency)."""
     vulnerable = make_tenancy(vulnerable=True)
     with session_scope(session_factory) as session:
@@ -83,9 +81,7 @@ def test_create_repair_masks_card_numbers_in_the_description(session_factory, te
         ({"hazard_reference": "HAZ-000001A"}, InvalidReference),
     ],
 )
-def test_create_repair_refuses_invalid_input_and_writes_nothing(
-    assert_refused, tenancy, now, overrides, error
-) -> None:
+def test_create_repair_refuses_invalid_input_and_writes_nothing(assert_refused, tenancy, now, overrides, error) -> None:
     assert_refused(error, lambda session: _report(session, tenancy, now, **overrides))
 
 

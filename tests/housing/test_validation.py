@@ -79,7 +79,9 @@ def test_normalise_phone_keeps_other_countries_in_e164() -> None:
     assert normalise_phone("+1 415 555 2671") == "+14155552671"
 
 
-@pytest.mark.parametrize("typed", ["", "12345", "0770090012", "077009001234", "+44 07700 900123", "call me", "+0123456789"])
+@pytest.mark.parametrize(
+    "typed", ["", "12345", "0770090012", "077009001234", "+44 07700 900123", "call me", "+0123456789"]
+)
 def test_normalise_phone_rejects_impossible_numbers(typed: str) -> None:
     with pytest.raises(InvalidPhoneNumber):
         normalise_phone(typed)
@@ -142,7 +144,9 @@ def test_clean_text_masks_cards_and_refuses_blank_or_long_text() -> None:
         clean_text("x" * 11, field="item", max_length=10)
 
 
-@pytest.mark.parametrize(("typed", "amount"), [("12.50", "12.50"), ("£1,250", "1250.00"), (Decimal("3"), "3.00"), (7, "7.00")])
+@pytest.mark.parametrize(
+    ("typed", "amount"), [("12.50", "12.50"), ("£1,250", "1250.00"), (Decimal("3"), "3.00"), (7, "7.00")]
+)
 def test_parse_amount_reads_pounds_as_exact_decimals(typed: object, amount: str) -> None:
     assert parse_amount(typed) == Decimal(amount)  # type: ignore[arg-type]
 
