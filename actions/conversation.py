@@ -48,7 +48,9 @@ class ActionDefaultAskAffirmation(Action):
         dispatcher.utter_message(
             response="utter_ask_affirmation",
             description=description,
-            buttons=[{"title": "Yes", "payload": f"/{guess}"}, {"title": "No", "payload": "/deny"}],
+            # "No" must be out_of_scope: action_two_stage_fallback treats any other intent as the tenant having
+            # clarified, so "/deny" would end the fallback and be handled as a plain "no" (action_stop).
+            buttons=[{"title": "Yes", "payload": f"/{guess}"}, {"title": "No", "payload": "/out_of_scope"}],
         )
         return []
 

@@ -26,7 +26,7 @@ from actions.common import latest_entity_values, latest_intent, sender_identity,
 from actions.dissatisfaction import dissatisfied_since, tenant_messages_since
 from actions.formatting import day_in_words, moment_in_words
 from actions.forms import NO_WORDS
-from actions.identity import VerifiedFormValidation, identify_tracker
+from actions.identity import VerifiedFormValidation, tenancy_for_records
 from bot.clocks.hazards import hazard_milestones
 from bot.housing import handoffs, hazards
 from bot.housing.db import session_scope
@@ -56,15 +56,17 @@ def _pattern(*alternatives: str) -> re.Pattern[str]:
 # -- Awaab's Law: emergency or significant -------------------------------------------------------------------------
 
 _WATER = _pattern(r"water", r"leak", r"drip", r"pour", r"flood", r"soak", r"wet\b", r"running\s+down")
+# Named fittings only: "I can't afford the electric heating" next to "water on the windows" is condensation.
 _ELECTRICS = _pattern(
-    r"electric",
-    r"socket",
-    r"plug\s*socket",
-    r"light\s*(?:fitting|switch|bulb)?s?\b",
-    r"switch",
-    r"fuse",
+    r"electrics",
+    r"electrical\s+(?:fitting|socket|point|outlet|wiring|cable|box)",
+    r"sockets?\b",
+    r"light\s+(?:fitting|switch|fixture)",
+    r"(?:ceiling|bathroom|kitchen|spot|down)\s*lights?\b",
+    r"(?:through|from|into|in|round|around)\s+the\s+lights?\b",
+    r"fuse\s*(?:box|board)?\b",
     r"consumer\s+unit",
-    r"wir(?:e|es|ing)\b",
+    r"wir(?:es|ing)\b",
     r"extractor\s+fan",
 )
 _CEILING_FAILING = _pattern(
@@ -329,7 +331,7 @@ class ActionLogDampCase(Action):
             health_effects=answers["damp_health_effects"],
             descriptions=[str(answers["damp_rooms"] or ""), str(answers["damp_extent"] or ""), *messages],
         )
-        tenancy = identify_tracker(tracker).tenancy_reference
+        tenancy = tenancy_for_records(tracker)
         try:
             logged = tenancy is not None and self._log_case(dispatcher, tracker, answers, rooms, severity, tenancy, now)
             if not logged:

@@ -52,23 +52,30 @@ _PHRASES = (
     r"fed\s+up",
     r"sick\s+(?:of|and\s+tired)",
     r"had\s+enough",
-    r"not\s+(?:good\s+enough|happy|satisfied|acceptable|on)",
-    r"let\s+(?:me|us|down)",
+    r"not\s+(?:good\s+enough|happy|satisfied|acceptable)",
+    r"let\s+(?:me|us|them|him|her|everyone)\s+down",
+    r"(?:been|was|were|feel|felt)\s+let\s+down",
     r"(?:a|an\s+absolute|a\s+complete)\s+joke",
     r"waste\s+of\s+(?:time|space)",
     r"(?:bad|poor|terrible|awful|shocking|appalling|worst)\s+(?:service|job|work|repair|response|communication)",
     r"the\s+worst",
+    r"thanks\s+for\s+nothing",
     r"(?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th))\s+time",
-    r"(?:several|many|countless|so\s+many|loads\s+of|numerous|\d+)\s+times",
+    # "reported it 5 times", not "it happens 3 times a week"
+    r"(?:reported|rung|rang|called|phoned|asked|chased|emailed|told\s+(?:you|them)|contacted\s+(?:you|them))\s+"
+    r"(?:[\w']+\s+){0,3}?"
+    r"(?:several|many|countless|so\s+many|loads\s+of|numerous|a\s+few|a\s+dozen|\d+)\s+times",
     r"again\s+and\s+again",
     r"over\s+and\s+over",
     r"(?:keep|kept|still)\s+(?:having\s+to\s+)?(?:chasing|ringing|calling|phoning|reporting|asking|waiting)",
     r"still\s+(?:not|no|nothing|hasn'?t|haven'?t|isn'?t|waiting)",
     r"(?:waiting|waited)\s+(?:for\s+)?(?:weeks|months|ages|years|forever)",
     r"(?:nobody|no\s*-?\s*one|no\s+body)\s+(?:came|come|turned\s+up|showed\s+up|has\s+(?:come|been|called|rung)|"
-    r"called|rang|phoned|got\s+back|gets\s+back|listens|cares|bothered|does\s+anything|did\s+anything)",
+    r"called|rang|phoned|got\s+back|gets\s+back|listens|cares|bothered|does\s+anything|did\s+anything|has\s+done\s+anything)",
+    r"(?:done|did|does|doing)\s+nothing\s+(?:about|to)",
     r"never\s+(?:came|come|turned\s+up|showed\s+up|got\s+back|called|rang|phoned|fixed|sorted|bothered)",
-    r"(?:didn'?t|did\s+not|don'?t|do\s+not|won'?t|will\s+not)\s+(?:turn\s+up|show\s+up|come|bother|listen|care|"
+    # not "come" or "care": "please don't come before 10", "the stain won't come off"
+    r"(?:didn'?t|did\s+not|don'?t|do\s+not|won'?t|will\s+not)\s+(?:turn\s+up|show\s+up|bother|listen|"
     r"get\s+back|call\s+back|ring\s+back)",
     r"nothing\s+(?:has\s+been|was|gets|got)\s+(?:done|fixed|sorted)",
 )

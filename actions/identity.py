@@ -103,10 +103,24 @@ def identify_tracker(tracker: Tracker) -> Sender:
 
 
 def verified_tenancy(tracker: Tracker) -> str | None:
-    """Return the tenancy the sender has proved they hold in this session, or None."""
+    """Return the tenancy the sender has proved they hold in this session, or None.
+
+    The reference is kept in the `verified_tenancy` slot when the check succeeds, because a new sender who proved
+    themselves with a one-time code is not necessarily findable from their address afterwards (an SMS number that
+    is not the one on file is never linked to the tenancy).
+    """
     if not tracker.get_slot("verified"):
         return None
-    return identify_tracker(tracker).tenancy_reference
+    return tracker.get_slot("verified_tenancy") or identify_tracker(tracker).tenancy_reference
+
+
+def tenancy_for_records(tracker: Tracker) -> str | None:
+    """Return the tenancy a report from this sender is logged against: the verified one, else the identified one.
+
+    Creating a record discloses nothing, so a known sender need not be verified for it; a new sender who verified
+    with a one-time code is covered by the verified tenancy.
+    """
+    return verified_tenancy(tracker) or identify_tracker(tracker).tenancy_reference
 
 
 def session_channel(metadata: dict[str, Any] | None, fallback_channel: str | None) -> tuple[str, str | None]:
@@ -307,6 +321,7 @@ class VerifiedFormValidation(TenantFormValidation):
             return {
                 **{slot: CHECKED for slot in slots},
                 "verified": True,
+                "verified_tenancy": outcome.tenancy_reference,
                 "tenant_first_name": outcome.first_name,
             }
         if outcome.locked_until is not None:

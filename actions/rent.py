@@ -24,15 +24,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import latest_text, sender_identity, session_factory
+from actions.common import latest_text, session_factory
 from actions.dissatisfaction import dissatisfied_since, expresses_dissatisfaction, tenant_messages_since
 from actions.formatting import day_in_words, money
 from actions.forms import TenantFormValidation
-from actions.identity import VerifiedFormValidation, identify_tracker, verified_tenancy
-from bot.housing import handoffs, income, rent, tenancies
+from actions.handoff import open_handoff
+from actions.identity import VerifiedFormValidation, tenancy_for_records, verified_tenancy
+from bot.housing import income, rent, tenancies
 from bot.housing.db import session_scope
-from bot.housing.enums import Channel, HandoffReason, IncomeTaskKind
+from bot.housing.enums import HandoffReason, IncomeTaskKind
 from bot.housing.errors import HousingError
 from bot.housing.validation import mask_card_numbers
 from bot.landlord import Landlord, get_landlord
@@ -145,12 +147,6 @@ def read_arrears_support(text: str) -> str | None:
     return None
 
 
-def tenant_channel(tracker: Tracker) -> str | None:
-    """Return the sender's messaging channel, or None on the REST channel, where nobody can be called back."""
-    channel, _ = sender_identity(tracker)
-    return channel if channel in {member.value for member in Channel} else None
-
-
 def offer_complaint(dispatcher: CollectingDispatcher) -> list[EventType]:
     """Offer a complaint (Complaint Handling Code 1.3) and remember the offer for the tenant's yes or no."""
     dispatcher.utter_message(response="utter_offer_complaint")
@@ -181,7 +177,7 @@ class ActionRentBalance(Action):
         try:
             with session_scope(session_factory()) as session:
                 found = rent.summary(session=session, tenancy_reference=tenancy)
-        except HousingError:
+        except (HousingError, SQLAlchemyError):
             logger.exception("could not read the rent balance")
             dispatcher.utter_message(response="utter_error_try_later", landlord_phone=landlord.phone)
             return []
@@ -222,12 +218,12 @@ class ActionPayRent(Action):
     @staticmethod
     def _payment_reference(tracker: Tracker) -> str | None:
         try:
-            tenancy = identify_tracker(tracker).tenancy_reference
+            tenancy = tenancy_for_records(tracker)
             if tenancy is None:
                 return None
             with session_scope(session_factory()) as session:
                 return tenancies.get_or_raise(session=session, reference=tenancy).payment_reference
-        except HousingError:
+        except (HousingError, SQLAlchemyError):
             # The ways to pay are the main answer; without the reference the tenant can still pay and quote
             # their tenancy reference.
             logger.exception("could not read the payment reference")
@@ -268,7 +264,7 @@ class ActionLogArrearsRequest(Action):
         else:
             try:
                 response, values = self._ask_for_help(tracker, domain, str(choice))
-            except HousingError:
+            except (HousingError, SQLAlchemyError):
                 logger.exception("could not log an arrears request")
                 dispatcher.utter_message(response="utter_error_try_later", landlord_phone=landlord.phone)
                 self._free_advice(dispatcher, landlord)
@@ -281,45 +277,44 @@ class ActionLogArrearsRequest(Action):
 
     @staticmethod
     def _ask_for_help(tracker: Tracker, domain: DomainDict, choice: str) -> tuple[str, dict[str, Any]]:
-        """Write the tasks or the handoff; return the response to send once they are committed."""
+        """Write the tasks and queue a person as needed; return the response to send once they are committed."""
         said = tenant_messages_since(tracker, ["rent_arrears_help"])
         details = "\n".join(said)[:MAX_DETAILS_CHARS] or None
         support_text = phrase(domain, f"support_{choice}")
-        actor = f"tenant:{tracker.sender_id}"
-        channel = tenant_channel(tracker)
-        tenancy = verified_tenancy(tracker) or identify_tracker(tracker).tenancy_reference
+        verified = verified_tenancy(tracker)
+        tenancy = tenancy_for_records(tracker)
+        if tenancy is None:
+            summary = f"Rent arrears help ({support_text}) asked for by a sender not matched to a tenancy."
+            reference = open_handoff(
+                tracker,
+                reason=HandoffReason.ARREARS_CALLBACK,
+                summary=f"{summary}\n{details}" if details else summary,
+            )
+            if reference is None:  # no channel staff can answer on, or the database is down
+                return "utter_arrears_call_us", {"landlord_phone": get_landlord().phone}
+            return "utter_arrears_no_tenancy", {}
         with session_scope(session_factory()) as session:
-            if tenancy is None:
-                if channel is None:
-                    return "utter_arrears_call_us", {"landlord_phone": get_landlord().phone}
-                summary = f"Rent arrears help ({support_text}) asked for by an unmatched sender."
-                handoffs.create(
-                    session=session,
-                    sender_id=tracker.sender_id,
-                    channel=channel,
-                    reason=HandoffReason.ARREARS_CALLBACK,
-                    summary=f"{summary}\n{details}"[:MAX_DETAILS_CHARS] if details else summary,
-                    actor=actor,
-                )
-                return "utter_arrears_no_tenancy", {}
             tasks = [
-                income.create(session=session, tenancy_reference=tenancy, kind=kind, details=details, actor=actor)
+                income.create(
+                    session=session,
+                    tenancy_reference=tenancy,
+                    kind=kind,
+                    details=details,
+                    actor=f"tenant:{tracker.sender_id}",
+                )
                 for kind in TASKS_FOR_CHOICE[choice]
             ]
             references = " and ".join(task.reference for task in tasks)
-            if choice in (CALLBACK, BOTH) and channel is not None:
-                # The callback task is the income team's work item; the handoff also puts the conversation in
-                # front of staff so the tenant can be answered here.
-                handoffs.create(
-                    session=session,
-                    sender_id=tracker.sender_id,
-                    channel=channel,
-                    reason=HandoffReason.ARREARS_CALLBACK,
-                    summary=f"Rent arrears: money advice callback requested ({references}).",
-                    tenancy_reference=tenancy,
-                    actor=actor,
-                )
             contact_by: date = min(task.due_by for task in tasks)
+        if choice in (CALLBACK, BOTH):
+            # The callback task is the income team's work item; the handoff also puts the conversation in front of
+            # staff so the tenant can be answered here. If it fails, the task still gets them called.
+            open_handoff(
+                tracker,
+                reason=HandoffReason.ARREARS_CALLBACK,
+                summary=f"Rent arrears: money advice callback requested ({references}).",
+                link_tenancy=verified is not None,
+            )
         return "utter_arrears_logged", {
             "support_text": support_text,
             "reference": references,

@@ -154,15 +154,14 @@ def assess(tracker: Tracker) -> Assessment:
     Returns:
         The danger and whether it is immediate.
     """
+    named = [danger for danger in map(_danger, latest_entity_values(tracker, HAZARD_ENTITY)) if danger is not None]
+    danger = named[0] if named else None
     found = safety_triage(tracker)
-    danger = next(
-        (d for d in map(_danger, latest_entity_values(tracker, HAZARD_ENTITY)) if d is not None),
-        None,
-    )
-    if found is not None and _danger(found.get("danger")) is not None:
-        if danger is None:
-            danger = _danger(found.get("danger"))
-        return Assessment(danger, bool(found.get("immediate_danger")))
+    flagged = _danger(found.get("danger")) if found is not None else None
+    if found is not None and flagged is not None:
+        # The triage component read this message already: trust its reading of immediacy too.
+        return Assessment(danger or flagged, bool(found.get("immediate_danger")))
+    # The model predicted danger on its own (or a button carried the hazard): read the text here.
     result = triage_text(latest_text(tracker))
     if result is None:
         return Assessment(danger, False)
@@ -234,8 +233,8 @@ def _create_emergency_repair(tracker: Tracker, tenancy_reference: str, assessmen
     text = " ".join(latest_text(tracker).split())
     items = latest_entity_values(tracker, "repair_item")
     locations = latest_entity_values(tracker, "location")
-    default_item = EMERGENCY_ITEMS.get(assessment.danger, UNKNOWN_EMERGENCY_ITEM) if assessment.danger else None
-    item = items[0] if items else (default_item or UNKNOWN_EMERGENCY_ITEM)
+    default_item = EMERGENCY_ITEMS.get(assessment.danger) if assessment.danger is not None else None
+    item = items[0] if items else default_item or UNKNOWN_EMERGENCY_ITEM
     location = locations[0] if locations else UNKNOWN_LOCATION
     description = text or f"Emergency reported without any text (danger: {assessment.label})"
     channel, _ = sender_identity(tracker)
@@ -289,8 +288,8 @@ def log_concern(
     landlord = get_landlord()
     text = " ".join(latest_text(tracker).split())
     urgency = concern_urgency(assessment, text)
-    subject = WELFARE_SUBJECTS.get(assessment.danger, UNKNOWN_WELFARE_SUBJECT) if assessment.danger else None
-    subject = subject or UNKNOWN_WELFARE_SUBJECT
+    known_subject = WELFARE_SUBJECTS.get(assessment.danger) if assessment.danger is not None else None
+    subject = known_subject or UNKNOWN_WELFARE_SUBJECT
     concern_text = text or f"Concern reported without any text (danger: {assessment.label})"
     reporter_channel, reporter_address = _reporter(tracker)
     verified = bool(tracker.get_slot("verified"))
@@ -358,7 +357,9 @@ class ActionHandleEmergency(Action):
         # No verification in an emergency: the number on file is enough to send someone (and the tenant is told
         # nothing about the tenancy).
         sender = _identify_safely(tracker)
-        tenancy = sender.tenancy_reference if sender is not None else None
+        tenancy = (tracker.get_slot("verified") and tracker.get_slot("verified_tenancy")) or (
+            sender.tenancy_reference if sender is not None else None
+        )
         job_reference = _create_emergency_repair(tracker, tenancy, assessment) if tenancy else None
         text = " ".join(latest_text(tracker).split())
         immediate = "; immediate danger to life" if assessment.immediate else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,6 +40,84 @@ class AdviceService(BaseModel):
     what: str = ""
 
 
+CHANNEL_MESSAGE_PLACEHOLDERS = frozenset(
+    {"landlord", "phone", "out_of_hours_phone", "reference", "photos", "kind", "limit_mb"}
+)
+"""Values a channel sentence may use, written as {landlord}, {phone}, ..."""
+
+
+class ChannelMessages(BaseModel):
+    """What the messaging channels themselves say to tenants (not the assistant's replies, which live in domain/).
+
+    Every sentence has a default, so a landlord file without a `channel_messages` section still loads. Keys
+    starting with `telegram_` are used only on Telegram; the others on every channel that needs them.
+    """
+
+    media_received: str = "Thanks, your photo arrived. I'll add it to your report once it's logged."
+    media_attached: str = "Thanks, I've added your {photos} to {reference}."
+    media_too_large: str = "Sorry, that file is too big for me: the limit is {limit_mb} MB. Could you send a smaller photo?"
+    media_failed: str = "Sorry, I couldn't download your photo. Could you send it again?"
+    media_unsupported: str = (
+        "Sorry, I can't read {kind} here. I can read text and photos, so please type your message or send a photo."
+    )
+    media_kinds: dict[str, str] = Field(
+        default_factory=lambda: {
+            "audio": "voice notes or audio",
+            "video": "videos",
+            "sticker": "stickers",
+            "document": "documents or files",
+            "location": "shared locations",
+            "contact": "contact cards",
+            "other": "that kind of message",
+        }
+    )
+    opt_out_confirmed: str = (
+        "You won't get any more messages from {landlord} here. Reply START to turn them back on, or call us on {phone}."
+    )
+    opt_in_confirmed: str = "Messages from {landlord} are back on. How can I help? Reply STOP at any time to stop them."
+    help: str = (
+        "This is {landlord}'s assistant. Tell me what you need, for example 'report a repair' or 'pay my rent'. "
+        "Call us on {phone}, or {out_of_hours_phone} for emergencies when we're closed. If anyone is in danger, "
+        "call 999. Reply STOP to stop messages."
+    )
+    telegram_group_chat: str = (
+        "Please message me privately: to keep your details safe I can't help with housing matters in a group chat."
+    )
+    telegram_share_phone_prompt: str = (
+        "To find your tenancy, you can share the phone number we have for you by tapping the button below."
+    )
+    telegram_share_phone_button: str = "Share my phone number"
+
+    class Config:
+        extra = "forbid"  # a misspelt key in landlord.yml fails loudly instead of being ignored
+
+    @validator("*")
+    def _known_placeholders(cls, value: object) -> object:  # noqa: N805
+        texts = value.values() if isinstance(value, dict) else [value]
+        for text in texts:
+            for _, name, _, _ in string.Formatter().parse(str(text)):
+                if name is not None and name not in CHANNEL_MESSAGE_PLACEHOLDERS:
+                    allowed = ", ".join("{" + p + "}" for p in sorted(CHANNEL_MESSAGE_PLACEHOLDERS))
+                    raise ValueError(f"unknown placeholder {{{name}}}; use only {allowed}")
+        return value
+
+    def text(self, key: str, **values: object) -> str:
+        """Return the sentence `key` with its placeholders filled (unknown or missing values left as written).
+
+        Raises:
+            KeyError: If there is no sentence called `key`.
+        """
+        template = getattr(self, key, None)
+        if not isinstance(template, str) or key.startswith("_"):
+            raise KeyError(key)
+        return string.Formatter().vformat(template, (), _KeepMissing(values))
+
+
+class _KeepMissing(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 class Landlord(BaseModel):
     """Everything about the landlord that a tenant may be told."""
 
@@ -54,6 +133,7 @@ class Landlord(BaseModel):
     notice_period_weeks: int = Field(ge=1, le=52)
     money_advice: list[AdviceService] = Field(default_factory=list)
     faq: dict[str, str]
+    channel_messages: ChannelMessages = Field(default_factory=ChannelMessages)
 
     @validator("faq")
     def _every_faq_topic_answered(cls, value: dict[str, str]) -> dict[str, str]:  # noqa: N805

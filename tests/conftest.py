@@ -34,9 +34,7 @@ BACKENDS = [
 def _postgres_base_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
     if not url:
-        pytest.skip(
-            f"PostgreSQL tests need {POSTGRES_ENV}, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-        )
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test")
     return url
 
 
@@ -96,33 +94,46 @@ def migrated_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory
         schema.drop()
 
 
-def _empty_all_tables(url: str) -> None:
-    engine = create_engine_for(url)
-    tables = [table.name for table in reversed(metadata.sorted_tables)]
-    try:
-        # DELETE rather than TRUNCATE: on tables this small it is much faster, and sequences need not restart.
-        with engine.begin() as connection:
-            for name in tables:
-                connection.execute(sa.text(f"DELETE FROM {name}"))
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def database_url(migrated_database_url: str) -> str:
-    """Return the URL of a migrated database with every table empty."""
-    _empty_all_tables(migrated_database_url)
-    return migrated_database_url
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """Yield an engine on the fresh database, disposed after the test."""
-    created = create_engine_for(database_url)
+@pytest.fixture(scope="module")
+def _module_engine(migrated_database_url: str) -> Iterator[Engine]:
+    """Yield one engine per module database, so tests do not pay for new connections each time."""
+    created = create_engine_for(migrated_database_url)
     try:
         yield created
     finally:
         created.dispose()
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    tables = [table.name for table in reversed(metadata.sorted_tables)]
+    # DELETE rather than TRUNCATE: on tables this small it is much faster. Ids restart at 1 as in a fresh
+    # database (SQLite reuses the rowids of an empty table by itself; PostgreSQL sequences are reset).
+    statements = [f"DELETE FROM {name}" for name in tables]
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            statements += [
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"
+                for table in metadata.sorted_tables
+                if "id" in table.columns and table.columns["id"].autoincrement in (True, "auto")
+            ]
+            # One round trip: psycopg2 runs several statements in one execute.
+            connection.exec_driver_sql("; ".join(statements))
+        else:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+
+
+@pytest.fixture
+def database_url(migrated_database_url: str, _module_engine: Engine) -> str:
+    """Return the URL of a migrated database with every table empty."""
+    _empty_all_tables(_module_engine)
+    return migrated_database_url
+
+
+@pytest.fixture
+def engine(database_url: str, _module_engine: Engine) -> Engine:
+    """Return an engine on the fresh database (shared by the tests of a module; do not dispose it)."""
+    return _module_engine
 
 
 @pytest.fixture

@@ -46,9 +46,7 @@ class Danger(str, Enum):
         return RANK.index(self)
 
 
-_WELFARE = frozenset(
-    {Danger.DOMESTIC_ABUSE, Danger.SELF_HARM, Danger.CHILD_AT_RISK, Danger.PERSON_AT_RISK}
-)
+_WELFARE = frozenset({Danger.DOMESTIC_ABUSE, Danger.SELF_HARM, Danger.CHILD_AT_RISK, Danger.PERSON_AT_RISK})
 
 RANK: tuple[Danger, ...] = (
     Danger.FIRE,
@@ -88,6 +86,8 @@ class Rule:
         calm_near: Context within `reach` words that makes an immediate hit not immediate
             ("there was a fire last week").
         reach: How far `not_near` and `calm_near` look, in words, either side of the hit.
+        yields_to: Dangers that take over this hit when the same message shows them too: a burning
+            smell next to a socket is reported as electrical, not as a fire.
     """
 
     danger: Danger
@@ -102,3 +102,4 @@ class Rule:
     immediate: bool = False
     calm_near: tuple[str, ...] = ()
     reach: int = 8
+    yields_to: tuple[Danger, ...] = ()

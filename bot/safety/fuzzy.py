@@ -5,8 +5,8 @@ word that the vocabulary does not know is compared with the keywords that share 
 the words whose misspelling would hide a danger are keywords); the allowed distance grows with length
 so that short words stay exact:
 
-* keywords of four letters or fewer are never fuzzy-matched ("gas", "co", "fire", "leak" rely on
-  listed variants instead, because "has", "go", "hire" and "lead" are one edit away);
+* keywords of four letters or fewer only forgive doubled letters ("gaas"); other misspellings of "gas",
+  "fire" or "leak" are listed variants, because "has", "hire" and "lead" are one edit away;
 * five to eight letters: one edit; nine or more: two edits (two edits on eight-letter words turned
   "seeing" into "smelling" and "finding" into "flooding").
 
@@ -63,14 +63,14 @@ def bounded_distance(a: str, b: str, limit: int) -> int:
 
 
 def allowed_edits(word: str) -> int:
-    """Return how many edits a vocabulary word of this length tolerates."""
+    """Return how many edits a keyword of this length tolerates."""
     if len(word) <= 4:
         return 0
     return 1 if len(word) <= 8 else 2
 
 
 class Corrector:
-    """Map unknown words to the closest vocabulary word, or leave them alone."""
+    """Map unknown words to the closest keyword, or leave them alone."""
 
     def __init__(self, vocabulary: Iterable[str], keywords: Iterable[str], protected: Iterable[str]) -> None:
         """Index the keywords by first letter and by squeezed form.
@@ -114,9 +114,7 @@ class Corrector:
             limit = min(allowed_edits(candidate), best_edits - 1)
             if limit < 0 or abs(len(candidate) - len(word)) > limit + 1:
                 continue
-            edits = min(
-                bounded_distance(word, candidate, limit), bounded_distance(short, squeezed_candidate, limit)
-            )
+            edits = min(bounded_distance(word, candidate, limit), bounded_distance(short, squeezed_candidate, limit))
             if edits <= limit:
                 best, best_edits = candidate, edits
         return best

@@ -31,7 +31,13 @@ _IGNORABLE = re.compile("[\ufe0e\ufe0f\u200d\u20e3\U0001f3fb-\U0001f3ff]")
 _EMOJI = re.compile("|".join(re.escape(e) for e in sorted(EMOJI, key=len, reverse=True)))
 _QUOTES = re.compile("[\u2018\u2019\u201b\u02bc\u0060\u00b4\u2032]")
 _NOT = re.compile(r"\b(ca|wo|sha|ai)n't\b|n't\b")
-_NOT_WORDS: dict[str | None, str] = {"ca": "can not", "wo": "will not", "sha": "shall not", "ai": "is not", None: " not"}
+_NOT_WORDS: dict[str | None, str] = {
+    "ca": "can not",
+    "wo": "will not",
+    "sha": "shall not",
+    "ai": "is not",
+    None: " not",
+}
 _OTHER_CONTRACTIONS = re.compile(r"'(re|ve|ll|d|m)\b")
 _OTHER_WORDS = {"re": " are", "ve": " have", "ll": " will", "d": " would", "m": " am"}
 _APOSTROPHE_S = re.compile(r"\b(\w+)'s\b")

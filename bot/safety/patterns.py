@@ -9,15 +9,17 @@ The vocabulary is meant to be read by a safety lead, so its patterns are plain w
 
 A class is a tuple of patterns in the same language, so "@SMELL" can stand for "smell|smells / bad odour".
 Patterns are matched against the words produced by `bot.safety.normalise`, which are lower-case, so
-patterns are written in lower case.
+patterns are written in lower case. The items of a slot are single words: "no one|nobody seen" means
+"no" then "one" or "nobody" then "seen"; alternative phrases are written "no one seen / nobody seen".
 
-Matching returns, for each position where a pattern can begin, the shortest span it covers. The
-matcher is a plain recursive walk: messages are short and the patterns shallow, so this is faster than
-building automata, and the first-word index lets most patterns be skipped without walking at all.
+Each pattern is translated into a regular expression over the message's words joined by spaces, and
+is only run from the positions of words it can begin with, so most patterns are skipped at the cost of
+one set comparison.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
@@ -62,31 +64,57 @@ class PatternError(ValueError):
     """Raised when a vocabulary pattern is malformed or refers to an unknown class."""
 
 
+class Text:
+    """A message's normalised words, laid out for fast matching.
+
+    The words are joined into one string, each followed by a space, so that a compiled pattern can
+    be run by the `re` engine from any word's offset.
+    """
+
+    def __init__(self, words: Sequence[str]) -> None:
+        """Index the words by value and by character offset."""
+        self.words = tuple(words)
+        self.text = "".join(f"{word} " for word in self.words)
+        self.offsets: list[int] = []
+        self.index: dict[str, list[int]] = {}
+        offset = 0
+        for position, word in enumerate(self.words):
+            self.offsets.append(offset)
+            self.index.setdefault(word, []).append(position)
+            offset += len(word) + 1
+        self.position_at = {start: position for position, start in enumerate(self.offsets)}
+        self.position_at[offset] = len(self.words)
+        self.present = frozenset(self.index)
+
+
 @dataclass(frozen=True)
 class Pattern:
-    """A compiled pattern: its source text, its tree and the words it can begin with."""
+    """A compiled pattern: its source text, its regular expression and the words it can begin with."""
 
     source: str
-    node: _Node
+    regex: re.Pattern[str]
     first: frozenset[str]
     words: frozenset[str]
 
-    def find(self, words: Sequence[str], index: Mapping[str, Sequence[int]]) -> list[Span]:
-        """Return the shortest span matched from each start position, in order of start.
+    def find(self, text: Text) -> list[Span]:
+        """Return a span matched from each position where the pattern matches, in order of start.
+
+        Optional slots are tried last, so spans tend to be the shortest the pattern allows.
 
         Args:
-            words: The normalised words of a message.
-            index: Where each word occurs in `words`, so that only plausible starts are tried.
+            text: The message to search.
 
         Returns:
-            (start, end) pairs with `end` exclusive.
+            (start, end) pairs of word positions, with `end` exclusive.
         """
-        starts = sorted(i for word in index.keys() & self.first for i in index[word])
+        if self.first.isdisjoint(text.present):
+            return []
+        starts = sorted(position for word in self.first & text.present for position in text.index[word])
         spans: list[Span] = []
         for start in starts:
-            ends = _ends(self.node, words, start)
-            if ends:
-                spans.append((start, min(ends)))
+            found = self.regex.match(text.text, text.offsets[start])
+            if found:
+                spans.append((start, text.position_at[found.end()]))
         return spans
 
 
@@ -116,7 +144,7 @@ class Compiler:
         first, nullable = _first(node)
         if nullable or not first:
             raise PatternError(f"pattern can match no words or begin anywhere: {source!r}")
-        return Pattern(source=source, node=node, first=first, words=frozenset(_literals(node)))
+        return Pattern(source=source, regex=re.compile(_regex(node)), first=first, words=frozenset(_literals(node)))
 
     def _pattern(self, source: str) -> _Node:
         phrases = [p.strip() for p in source.split(" / ")]
@@ -215,19 +243,16 @@ def _literals(node: _Node) -> set[str]:
     return reduce(set.union, (_literals(c) for c in children), set())
 
 
-def _ends(node: _Node, words: Sequence[str], start: int) -> frozenset[int]:
-    """Return every position where a match of `node` beginning at `start` can end."""
+def _regex(node: _Node) -> str:
+    """Translate a node into a regular expression over words that are each followed by one space."""
     if isinstance(node, _Words):
-        return frozenset({start + 1}) if start < len(words) and words[start] in node.words else frozenset()
+        alternatives = sorted(node.words, key=lambda w: (-len(w), w))
+        body = "|".join(re.escape(word) for word in alternatives)
+        return f"(?:{body}) " if len(alternatives) > 1 else f"{body} "
     if isinstance(node, _AnyWord):
-        return frozenset({start + 1}) if start < len(words) else frozenset()
+        return "[^ ]+ "
     if isinstance(node, _Opt):
-        return frozenset({start}) | _ends(node.item, words, start)
+        return f"(?:{_regex(node.item)})??"
     if isinstance(node, _Alt):
-        return frozenset().union(*(_ends(o, words, start) for o in node.options))
-    positions = frozenset({start})
-    for item in node.items:
-        positions = frozenset().union(*(_ends(item, words, p) for p in positions))
-        if not positions:
-            break
-    return positions
+        return "(?:" + "|".join(_regex(option) for option in node.options) + ")"
+    return "".join(_regex(item) for item in node.items)

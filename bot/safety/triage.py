@@ -8,10 +8,11 @@ killing me" must not send a tenant to the safety message, so near-misses are par
 How a message is read:
 
 1. `bot.safety.normalise` tidies it (case, accents, emoji, text speak, misspellings, run-together words).
-2. Every rule in `bot.safety.vocab_property` and `bot.safety.vocab_welfare` is tried. A rule fires
-   when its patterns are all found close together, and none of its vetoes applies: the words are part
-   of a harmless compound, are negated ("no smell of gas"), or sit next to context that makes them
-   routine or resolved ("low battery", "engineer fixed it").
+2. Every rule in `bot.safety.vocab_gas_fire`, `bot.safety.vocab_home` and `bot.safety.vocab_welfare`
+   is tried. A rule fires when its patterns are all found close together, and none of its vetoes
+   applies: the words are part of a harmless compound, are negated ("no smell of gas"), or sit next to
+   context that makes them routine or resolved ("low battery", "engineer fixed it"). A hit can yield to
+   a more specific danger found in the same message (a burning smell next to a socket is electrical).
 3. A danger is immediate (999 advice first) when its rule says so, or when the message has a cue for
    that danger ("he's here now", "tonight", "trapped").
 
@@ -29,8 +30,9 @@ from itertools import product
 
 from bot.safety.dangers import Danger, Rule
 from bot.safety.normalise import Doc, Normaliser
-from bot.safety.patterns import Compiler, Pattern, Span
-from bot.safety.vocab_property import PROPERTY_IMMEDIATE, PROPERTY_RULES
+from bot.safety.patterns import Compiler, Pattern, Span, Text
+from bot.safety.vocab_gas_fire import GAS_FIRE_IMMEDIATE, GAS_FIRE_RULES
+from bot.safety.vocab_home import HOME_IMMEDIATE, HOME_RULES
 from bot.safety.vocab_text import NEGATION_FILLERS, NEGATION_REACH, NEGATORS
 from bot.safety.vocab_welfare import WELFARE_IMMEDIATE, WELFARE_RULES
 from bot.safety.vocab_words import CLASSES
@@ -111,16 +113,14 @@ class _Message:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        index: dict[str, list[int]] = {}
-        for position, word in enumerate(doc.words):
-            index.setdefault(word, []).append(position)
-        self._index = index
+        self.text = Text(doc.words)
         self._found: dict[str, list[Span]] = {}
 
     def find(self, pattern: Pattern) -> list[Span]:
-        if pattern.source not in self._found:
-            self._found[pattern.source] = pattern.find(self.doc.words, self._index)
-        return self._found[pattern.source]
+        found = self._found.get(pattern.source)
+        if found is None:
+            found = self._found[pattern.source] = pattern.find(self.text)
+        return found
 
     def negated(self, start: int) -> bool:
         """Tell whether a negator stands just before `start`, with only filler words between."""
@@ -138,12 +138,18 @@ class _Message:
         return False
 
     def near(self, patterns: Sequence[Pattern], low: int, high: int, reach: int) -> bool:
-        """Tell whether any pattern has an un-negated match within `reach` words of [low, high)."""
-        return any(
-            start < high + reach and end > low - reach and not self.negated(start)
-            for pattern in patterns
-            for start, end in self.find(pattern)
-        )
+        """Tell whether any pattern matches within `reach` words of the hit [low, high).
+
+        A match outside the hit must not be negated ("has not been fixed" is no fix); one inside the
+        hit counts as it is, because the hit's own negation is judged separately.
+        """
+        for pattern in patterns:
+            for start, end in self.find(pattern):
+                if start >= high + reach or end <= low - reach:
+                    continue
+                if (low <= start and end <= high) or not self.negated(start):
+                    return True
+        return False
 
     def anywhere(self, patterns: Sequence[Pattern]) -> bool:
         return any(not self.negated(start) for pattern in patterns for start, _ in self.find(pattern))
@@ -191,19 +197,41 @@ class _Engine:
             for pattern in patterns:
                 vocabulary |= pattern.words
         self._normalise = Normaliser(vocabulary | NEGATORS | NEGATION_FILLERS)
+        # Which rules a word can start: a rule is only tried when its first pattern can begin somewhere.
+        self._rules_by_word: dict[str, list[int]] = {}
+        for number, compiled in enumerate(self._rules):
+            for word in compiled.all_of[0].first:
+                self._rules_by_word.setdefault(word, []).append(number)
 
     def scan(self, text: str) -> list[TriageResult]:
         message = _Message(self._normalise(text))
         if not message.doc.words:
             return []
-        best: dict[Danger, TriageResult] = {}
-        for compiled in self._rules:
-            danger = compiled.rule.danger
-            if danger in best and best[danger].immediate_danger:
+        hits: list[tuple[Rule, TriageResult]] = []
+        settled: set[Danger] = set()
+        present = message.text.present
+        candidates = sorted({n for word in present for n in self._rules_by_word.get(word, ())})
+        for number in candidates:
+            compiled = self._rules[number]
+            if any(pattern.first.isdisjoint(present) for pattern in compiled.all_of[1:]):
+                continue
+            rule = compiled.rule
+            # Once a danger is known to be immediate, its other rules cannot change the answer.
+            if rule.danger in settled:
                 continue
             result = self._apply(compiled, message)
-            if result is not None and (danger not in best or result.immediate_danger):
-                best[danger] = result
+            if result is not None:
+                hits.append((rule, result))
+                if result.immediate_danger and not rule.yields_to:
+                    settled.add(rule.danger)
+        found = {result.danger for _, result in hits}
+        best: dict[Danger, TriageResult] = {}
+        for rule, result in hits:
+            if found.intersection(rule.yields_to):
+                continue
+            current = best.get(result.danger)
+            if current is None or (result.immediate_danger and not current.immediate_danger):
+                best[result.danger] = result
         return sorted(best.values(), key=lambda r: (not r.immediate_danger, r.danger.rank))
 
     def _apply(self, compiled: _CompiledRule, message: _Message) -> TriageResult | None:
@@ -234,9 +262,7 @@ class _Engine:
                 yield combination
 
     @staticmethod
-    def _valid(
-        compiled: _CompiledRule, message: _Message, combination: tuple[Span, ...], low: int, high: int
-    ) -> bool:
+    def _valid(compiled: _CompiledRule, message: _Message, combination: tuple[Span, ...], low: int, high: int) -> bool:
         rule = compiled.rule
         used = {position for start, end in combination for position in range(start, end)}
         for pattern in compiled.not_part_of:
@@ -253,8 +279,9 @@ class _Engine:
             words = message.doc.words
             if len(words) > _ALONE_MAX_WORDS:
                 return False
-            extra = (word for position, word in enumerate(words) if position not in used)
-            if not all(word in compiled.alone_with for word in extra):
+            # Repeating the danger word ("GAS GAS GAS") is allowed too.
+            allowed = compiled.alone_with.union(*(pattern.words for pattern in compiled.all_of))
+            if not all(word in allowed for position, word in enumerate(words) if position not in used):
                 return False
         return True
 
@@ -262,6 +289,6 @@ class _Engine:
 @cache
 def _engine() -> _Engine:
     return _Engine(
-        PROPERTY_RULES + WELFARE_RULES,
-        {**PROPERTY_IMMEDIATE, **WELFARE_IMMEDIATE},
+        GAS_FIRE_RULES + HOME_RULES + WELFARE_RULES,
+        {**GAS_FIRE_IMMEDIATE, **HOME_IMMEDIATE, **WELFARE_IMMEDIATE},
     )

@@ -2,11 +2,17 @@
 
 Everything here is data. `bot.safety.normalise` applies it in this order: emoji, apostrophes and
 contractions, punctuation, repeated letters, `REWRITES`, digits used as letters, then spelling
-correction (`bot.safety.fuzzy`) towards the words the rules use, except for `PROTECTED` words, then splitting of run-together words
-(`SPLIT_WORDS`).
+correction (`bot.safety.fuzzy`) towards `FUZZY_KEYWORDS`, except for `PROTECTED` words, then splitting of
+run-together words (`SPLIT_WORDS`).
 """
 
 from __future__ import annotations
+
+
+def _words(text: str) -> frozenset[str]:
+    """Turn a whitespace-separated list of words into a set."""
+    return frozenset(text.split())
+
 
 # Emoji that carry a meaning the rules can use. Everything else is dropped. Deliberately absent: 💨
 # (wind, speed or a fart, rarely smoke), 💀 and 😭 (laughter), 💥 (celebration as often as a bang).
@@ -129,6 +135,18 @@ REWRITES: dict[str, str] = {
     "ded": "dead",
     "fone": "phone",
     "ere": "here",
+    "hoose": "house",
+    "hame": "home",
+    "ahm": "i am",
+    "masel": "myself",
+    "mysel": "myself",
+    "hersel": "herself",
+    "himsel": "himself",
+    "hissel": "himself",
+    "theirsel": "themselves",
+    "pishing": "pissing",
+    "pissin": "pissing",
+    "dayz": "days",
     # run-together and dialect negatives ("can't" with its apostrophe is handled in normalise)
     "dont": "do not",
     "doesnt": "does not",
@@ -190,6 +208,11 @@ REWRITES: dict[str, str] = {
     "smels": "smells",
     "smellin": "smelling",
     "sparkin": "sparking",
+    "suicidle": "suicidal",
+    "suicidel": "suicidal",
+    "suacidal": "suicidal",
+    "suiside": "suicide",
+    "sucide": "suicide",
     "flud": "flood",
     "fludded": "flooded",
     "fludding": "flooding",
@@ -252,23 +275,23 @@ LEET: dict[str, str] = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "
 # Words that tenants run together with a neighbour ("gasleak", "smellgas", "burstpipe"). A word the
 # rules do not know is split in two when both halves are known and one of them is listed here. "fire",
 # "co" and "no" are left out on purpose: "firework", "coins" and "nomad" would split into danger.
-SPLIT_WORDS: frozenset[str] = frozenset(
+SPLIT_WORDS: frozenset[str] = _words(
     """
     gas leak leaking smell smells smoke alarm carbon monoxide burst pipe water flood power
     electric electrics help kill self break fuse box door front back toilet sewage socket
-    """.split()
+    """
 )
 
 # Contractions with "'s" that mean "is"; on any other word "'s" is a possessive and is dropped
 # ("me nan's fell" -> "me nan fell").
-IS_AFTER: frozenset[str] = frozenset(
-    "he she it there that what who where here how nobody somebody someone everyone something".split()
+IS_AFTER: frozenset[str] = _words(
+    "he she it there that what who where here how nobody somebody someone everyone something"
 )
 
 # The words that spelling correction aims at: the ones whose misspelling would hide a danger. Other
 # vocabulary words are matched exactly; correcting towards them as well turned "think" into "thick"
-# and "doing" into "dying".
-FUZZY_KEYWORDS: frozenset[str] = frozenset(
+# and "doing" into "dying". Words of four letters or fewer only forgive doubled letters ("gaas").
+FUZZY_KEYWORDS: frozenset[str] = _words(
     """
     smell smells smelling smelled stink stinks leaking leaked hissing monoxide carbon detector alarm
     alarms beeping sounding ringing headache headaches dizzy
@@ -280,14 +303,14 @@ FUZZY_KEYWORDS: frozenset[str] = frozenset(
     suicide suicidal myself overdose killing domestic violence violent abusive threatened threatening
     threatening strangled boyfriend husband partner neighbour neighbours unconscious breathing
     answering fallen elderly toddler children daughter
-    emergency urgent please
-    """.split()
+    emergency urgent please gas fire leak help kill water
+    """
 )
 
 # Real words near a keyword, which spelling correction must leave alone. Found by running a large
 # English word-frequency list through the corrector; add to it whenever a near-miss test shows an
 # everyday word being "corrected" into a keyword.
-PROTECTED: frozenset[str] = frozenset(
+PROTECTED: frozenset[str] = _words(
     """
     floor floors flooring floored flow flows flowed flop flopped flopping floss flossing flog flogged
     flogging fold folds folded folding floyd fired firing frames frame flares flakes flamer flamers
@@ -302,21 +325,23 @@ PROTECTED: frozenset[str] = frozenset(
     snitch swatch stitch seeker setter seer sever sewed skewer classed collared clapping hiring hiking
     ranging rigging rinsing pouting purring bedding begging betting beefing beeing broker fatten violet
     cartoon carton carboy diddy ditzy doozy burying burping angering overlooking overlooked overdone
-    gaslighting bogan bogus mangas megas liveleak outburst
-    """.split()
+    gaslighting bogan bogus mangas megas liveleak outburst seepage hosing whirring coiling carrion carryon
+    carson clasped collated classing bleating defector dielectric waiter waiters wafer wafers wager wagers
+    waker waste waxer wader waders
+    """
 )
 
 # Words that mean "not" for the purpose of voiding a hit that follows them.
-NEGATORS: frozenset[str] = frozenset("no not never without nor none nothing nobody neither zero".split())
+NEGATORS: frozenset[str] = _words("no not never without nor none nothing nobody neither zero")
 
 # Words allowed between a negator and the words it voids ("can not smell any gas", "no sign of a leak",
 # "no longer smell it"). Any other word ends the negation: "not working and smell gas" is not negated.
-NEGATION_FILLERS: frozenset[str] = frozenset(
+NEGATION_FILLERS: frozenset[str] = _words(
     """
     any a an the of more longer really much even got get getting have has had been able to detect
     notice noticed noticing hear heard see seen sign signs trace real actual strong bad there is are
     was were be do does did smelt smelled smell smelling
-    """.split()
+    """
 )
 
 # How many filler words may stand between a negator and the words it voids.

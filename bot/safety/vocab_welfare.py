@@ -56,7 +56,7 @@ DOMESTIC_ABUSE_RULES: tuple[Rule, ...] = (
             " / will not leave me alone / harassing|harasses|harassed me / black eye / bruises"
             " / @THREAT @HARM",
         ),
-        window=12,
+        window=16,
         not_part_of=("@OWN_INJURY", "@HARM @SELF"),
     ),
     Rule(
@@ -64,9 +64,10 @@ DOMESTIC_ABUSE_RULES: tuple[Rule, ...] = (
         "he or she is violent, when no neighbour or stranger is mentioned",
         (
             "he|she",
-            "@VIOLENCE me|us / locked me in|out / taken|took|smashed my phone / will not let me leave|out|go",
+            "@VIOLENCE me|us / @THREAT @HARM me|us / locked me in|out / taken|took|smashed my phone"
+            " / will not let me leave|out|go",
         ),
-        window=5,
+        window=7,
         not_part_of=("@OWN_INJURY",),
         not_near=("@STRANGER",),
         reach=14,
@@ -80,17 +81,21 @@ SELF_HARM_RULES: tuple[Rule, ...] = (
         (
             any_of(
                 "kill|killing|killed|hang|hanging|top|topping|off|offing|end|ending|unalive @SELF",
-                "to|wanna|want|been cut|cutting|hurt|hurting|harm|harming @SELF / cutting @SELF / cut my|his|her wrists",
+                "to|wanna|want|been cut|cutting|hurt|hurting|harm|harming @SELF / cutting @SELF",
+                "cut my|his|her wrists",
                 "kms / suicide|suicidal / self harm|harming|harmed|harmer",
-                "end it all / end|ending my|me|his|her life|lives / take|taking|took my|me|his|her own? life",
+                "end it all / end|ending|finish|finishing my|me|his|her life|lives",
+                "take|taking|took my|me|his|her own? life",
                 "want|wants|wanna|going|gonna|ready to die / wish i was|were dead / better off dead|without me",
                 "not want to live|exist / not want to be alive / not worth living / not worth going on",
                 "no point|reason in|to|of? living|life / no point|reason in|to? going|carrying on",
                 "no point|reason in? being alive / not want to wake up",
                 "@NOT_ABLE go on anymore|any|living / @NOT_ABLE go on like this / overdose|overdosed",
                 "taken|took|take|taking|swallowed an? overdose",
-                "taken|took|swallowed all|loads|lots|load|lot|handful|box|packet|bunch|whole|many|too of|many?"
-                " my|the|them|these? pills|tablets|painkillers|paracetamol",
+                "take|taking all|loads|handful|box|packet|bunch|whole of? my|the|them|these|her|his? pills|tablets"
+                "|painkillers|paracetamol",
+                "taken|took|swallowed a|an|the? all|loads|lots|load|lot|handful|box|packet|bunch|whole|many|too"
+                " of|many? my|the|them|these|her|his? pills|tablets|painkillers|paracetamol",
                 "jump|jumping off|from the|a|his|her? bridge|building|balcony|roof|cliff / jump in front of",
                 "on the edge of the|a|his|her|my? balcony|roof|bridge|building",
                 "would|will|gonna jump / going|want|wants|threatening|threatened|threatens to jump",
@@ -131,14 +136,16 @@ CHILD_RULES: tuple[Rule, ...] = (
         "child left alone",
         (
             "@CHILD",
-            "left alone|unattended|abandoned / home alone / on their|his|her own / by themselves|himself"
+            "left alone|unattended|abandoned / home alone / on their|his|her|its own / by themselves|himself"
             "|herself / no adult|adults|parent|parents / nobody|noone looking after|with them|him|her"
             " / no one looking after|with them|him|her / is|are|all|been|being|was|were alone"
+            " / crying|screaming many|several|for|all hours|days"
             " / nobody|noone is? there|home|comes|come|came|answers / no one is? there|home|comes|come|came|answers"
             " / locked in / left in|at the? flat|house|home|car",
         ),
         window=9,
     ),
+    Rule(Danger.CHILD_AT_RISK, "child alone", ("@CHILD alone / alone @CHILD",)),
     Rule(
         Danger.CHILD_AT_RISK,
         "child hit or hurt",
@@ -265,7 +272,10 @@ PERSON_RULES: tuple[Rule, ...] = (
             " / came|coming|went at me|us|him|her with a|an? @WEAPON",
         ),
         not_part_of=("will|would kill me if / going to kill me when|if / kill my self", "@SELF"),
-        not_near=("@PARTNER",),
+        not_near=(
+            "@PARTNER",
+            "mould|mold|damp|rent|bills|bill|heating|cold|stress|prices|landlord|council|repairs|place|stairs",
+        ),
         reach=12,
     ),
     Rule(
@@ -274,7 +284,8 @@ PERSON_RULES: tuple[Rule, ...] = (
         (
             "being|been|getting|got|was|were attacked|assaulted|stabbed|mugged|beaten|battered|knifed|glassed"
             "|jumped|shot / beat|beaten up / stabbing / @STRANGER @ASSAULT @VICTIM"
-            " / someone|somebody|man|men|people|lads|gang is|are? fighting|attacking|stabbing",
+            " / someone|somebody|man|men|people|lads|gang is|are? fighting|attacking|stabbing"
+            " / fight|fighting|brawl|brawling with|using a|an? @WEAPON",
         ),
         not_near=("@PARTNER",),
         reach=12,
@@ -318,7 +329,7 @@ WELFARE_IMMEDIATE: dict[Danger, tuple[str, ...]] = {
         "coming back|round / can not breathe",
     ),
     Danger.SELF_HARM: (
-        "tonight / today / right now / about to / going|gonna to kill|end|do|take / will do it",
+        "tonight / today / right now / about to / going|gonna to kill|end|do|take|top|hang|jump|cut / will do it",
         "taken|took|swallowed / overdose|overdosed / goodbye / last message / rope / noose / bridge",
         "knife|blade|razor / bleeding / blood / jump / have|got a plan / plan to / this is it / wrists",
     ),
@@ -329,6 +340,7 @@ WELFARE_IMMEDIATE: dict[Danger, tuple[str, ...]] = {
     Danger.PERSON_AT_RISK: (
         "@SEVERE / @UNRESPONSIVE / @NOT_ABLE get up / bleeding / blood / hit his|her|their head",
         "ambulance / 999 / being attacked / right now / on the floor / not moving / knife|knives|gun|weapon",
+        "stabbed / shot",
         "screaming|shouting|calling|crying|yelling for? help",
         "outside the|my? door / at the|my door / on his|their way / coming round|back / here now",
     ),

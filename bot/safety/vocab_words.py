@@ -56,9 +56,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "gas safe / gas mark / annual gas / gas cooker knob|knobs|door|clock|timer|light|handle",
     ),
     # ---------------------------------------------------------------- carbon monoxide
-    "CO_NAME": (
-        "carbon? monoxide / carbon dioxide / co poisoning / carbon poisoning / monoxide poisoning",
-    ),
+    "CO_NAME": ("carbon? monoxide / carbon dioxide / co poisoning / carbon poisoning / monoxide poisoning",),
     "ALARM_DEVICE": _w("alarm alarms detector detectors monitor monitors sensor sensors tester"),
     "CO_ALARM": (
         "carbon? monoxide @ALARM_DEVICE / carbon dioxide @ALARM_DEVICE / co @ALARM_DEVICE",
@@ -66,13 +64,13 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "@ALARM_DEVICE for|about the? carbon? monoxide|co",
     ),
     "SOUNDING": (
-        "going|gone|went|goes|gos|go off / going|gone|goes mad|crazy|nuts|mental",
+        "going|gone|went|goes|gos|go off|of / going|gone|goes mad|crazy|nuts|mental",
         "set off / not stopping / non stop / nonstop / will not stop|shut|turn / can not stop|shut|turn",
     )
     + _w("sounding sounded sounds ringing rang rings screaming screeching shrieking blaring wailing")
     + _w("alarming triggered activated loud loudly"),
     "BEEPING": _w("beeping beeps beeped beep bleeping bleeps bleep peeping pinging chirping chirps chirp")
-    + ("making a? noise|noises|sound|sounds",),
+    + ("make|makes|making a? noise|noises|sound|sounds",),
     "LOW_BATTERY": (
         "low|new|flat|dead|spare battery|batteries|batt / change|replace|replacing|changing the? battery|batteries",
         "battery|batteries is|are? low|flat|dying|dead|going|running|needs|need",
@@ -84,7 +82,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "feel|feeling|felt|being|been|am|are|all sick|ill|unwell|funny|rough / throwing up",
         "short of breath / shortness of breath / flu like / chest pains|pain / blurred vision / light headed",
     ),
-    "FUEL_APPLIANCE": _w("boiler boilers flue flues heater heaters stove stoves burner fireplace chimney hob")
+    "FUEL_APPLIANCE": _w("boiler boilers flue flues heater heaters stove stoves burner fireplace chimney hob heating")
     + _w("cooker geyser")
     + ("gas fire|heater|cooker|hob|oven|boiler / wood|log burner / back boiler / water heater",),
     "SEVERE": _w("unconscious collapsed fainted unresponsive seizure")
@@ -117,7 +115,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "SMOKE_SPREAD": _w("coming came pouring billowing bellowing filling filled fills full everywhere thick black")
     + _w("grey clouds cloud lots loads choking coughing seeping spreading pumping")
     + (
-        "@NOT_ABLE breathe|see / under the? my? door / coming in|through|out",
+        "@NOT_ABLE breathe|see / under the? my? door / coming in|through|out / there is|was|are",
         "from|in the|my? flat|kitchen|loft|roof|window|windows|downstairs|upstairs|building|block"
         "|stairs|stairwell|hall|hallway|corridor|landing|bin|bins|chute|garage|shed|cooker|oven"
         "|boiler|extractor|vent|hatch|room|bedroom|lounge",
@@ -126,7 +124,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
     # Smoke that is somebody's habit or hobby rather than a fire.
     "SMOKE_HABIT": _w("cigarette cigarettes ciggies ciggie cig cigs fag fags weed cannabis skunk spliff spliffs")
     + _w("joint joints vape vaping vapes shisha smoker smokers smoking tobacco incense candle candles")
-    + _w("bbq barbecue barbeque bonfire bonfires burner drugs pot"),
+    + _w("bbq barbecue barbeque bonfire bonfires burner drugs pot chimney chimneys stove"),
     "BURNING": _w("burning burnt burned scorching singeing singed"),
     "BURNING_THING": _w("something house flat home building block kitchen room roof loft bins bin car cars shed")
     + _w("garage stairs bedroom hallway everything")
@@ -166,7 +164,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
     ),
     "ELEC_HAZARD": _w("smoking smoke smoked smokes burning burnt burned melted melting melt melts scorched")
     + _w("scorch scorching charred blackened crackling crackle crackles crackled fizzing fizz fizzes")
-    + _w("sizzling sizzle popping pop popped pops bang banged exploded explode flames fire fishy")
+    + _w("sizzling sizzle popping pop popped pops bang banged exploded explode flames fishy")
     + ("gone|turned|going black / black|scorch|burn marks / caught fire / on fire / electrical smell",),
     "HOT": ("too|very|really|red|boiling|burning? hot / hot to the? touch",),
     # "Hot water" and blown bulbs are routine even next to a switch or light.
@@ -182,7 +180,8 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "SHOCK": _w("shock shocks electrocuted electrocution zapped zap tingle tingling") + ("got a shock",),
     "POWER": _w("power powers electric electricity electrics"),
     "POWER_GONE": (
-        "gone|off|out|down|died|dead|tripped|failed|cut|lost / cut off / gone|went|going off|out|down",
+        "gone|off|out|down|died|dead|tripped|failed|cut|lost|finish|finished|stopped / cut off",
+        "gone|went|going off|out|down / packed|packing|conked in|up|out / not working",
     ),
     # "No power" that is about credit on a prepayment meter, or only part of the home.
     "POWER_ROUTINE": _w("credit bill bills arrears payment tokens vend supplier key card pay paid")
@@ -209,12 +208,18 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "FLOOD_PAST": (
         "last year|winter|summer|month|autumn|spring / years|months ago / previously / history of",
         "before we moved / prone to / risk of / used to / in the past",
+        "every winter|year|autumn|spring|summer|time / whenever|when it rains",
     ),
     "WATER": _w("water rain rainwater leak leaks leaking pipe pipes tank ceiling roof tap taps radiator cistern")
     + _w("toilet bath sink washing boiler"),
     "WATER_RUSH": _w("pouring pours poured gushing gushes gushed cascading cascades spraying sprays sprayed")
     + _w("spurting spurts pissing pumping rushing flowing torrent torrents waterfall fountain streaming")
     + ("like a tap|river|waterfall|fountain|hose / coming in|through|down fast|quick|quickly|rapidly",),
+    # Water outside the home (a gutter or overflow pipe) is a routine repair unless it comes in.
+    "OUTSIDE_WATER": _w("gutter gutters downpipe drainpipe overflow path street road pavement outside"),
+    "INDOORS": _w("ceiling ceilings inside indoors light lights socket sockets electrics kitchen bathroom bedroom")
+    + _w("lounge hall hallway stairs loft")
+    + ("into|in the|my house|flat|home|room / through the|my wall|walls|roof|window",),
     "RAIN_OUTSIDE": (
         "pouring|pissing|bucketing|chucking it down / pouring|pissing down|with rain / raining",
         "streaming|running down the? windows|window|glass",
@@ -224,7 +229,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "|feature|account|usage",
     ),
     "LIGHT_ELEC": _w("light lights fitting fittings lightbulb bulb bulbs spotlight spotlights downlight")
-    + _w("downlights socket sockets electrics plug plugs switch switches electric electrical meter")
+    + _w("downlights socket sockets electrics plug plugs switch switches electric electrical")
     + ("light fitting|switch / ceiling light|rose / fuse box / consumer unit",),
     "INTO": _w("through from into in inside round around behind near onto on over thru") + ("out of / out",),
     "WATER_FLOW": _w("water leak leaks leaking dripping drips"),
@@ -260,7 +265,8 @@ CLASSES: dict[str, tuple[str, ...]] = {
     ),
     "ANIMAL_MESS": _w("dog dogs cat cats fox foxes pigeon pigeons bird birds fouling seagull seagulls"),
     "TOILET": _w("toilet toilets wc lavatory khazi") + ("toilet pan",),
-    "TOILET_OVERFLOWING": _w("overflowing overflowed spilling spilled spilt spewing everywhere flooding flooded")
+    "TOILET_OVERFLOWING": ("is|keeps|its|it|keep overflow",)
+    + _w("overflowing overflowed spilling spilled spilt spewing everywhere flooding flooded")
     + _w("pouring gushing spraying spurting")
     + ("over flowing / coming|come|came|backing|backed|bubbling up / pouring|coming out / all over the? floor",),
     "DRAIN": _w("drain drains manhole manholes plughole gully sewer sewers") + ("plug hole",),
@@ -270,10 +276,13 @@ CLASSES: dict[str, tuple[str, ...]] = {
     # ---------------------------------------------------------------- security
     "BREAK_IN": _w("burgled burglary burglaries burglar burglars intruder intruders ransacked")
     + (
-        "break|breaks in|ins / broken|broke|breaking in|into / forced entry",
+        "break|breaks in|ins / broke|breaking in / broken|broke|breaking into / been broken in / forced entry",
         "forced the|my|our? door|window|lock|way open|in?",
         "someone|somebody has|had? got|been|broke|came|come|walked|get in my|the|our house|flat|home",
         "house|flat|home|property was|got|been|has|had? been? robbed|broken",
+        "someone|somebody|stranger|strangers|intruder|intruders is|are|has|have got? in|inside my|our house|flat|home",
+        "thief|thieves|robber|robbers|someone|somebody come|came|got|get|broke in|into my|the|our? house|flat|home",
+        "broken|smashed|kicked|forced|damaged by a|the? thief|thieves|burglar|burglars|robber|robbers",
     ),
     "NOT_A_BREAK_IN": (
         "break|breaks in the|my|our|his|her? payment|payments|rent|claim|benefits|service|tenancy|employment"
@@ -282,8 +291,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "burglar alarm|alarms / lucky break",
     ),
     "EXT_DOOR": (
-        "front|back|main|flat|entrance|external|outside|outer|patio|french|rear|garden|house|porch|balcony"
-        " door|doors",
+        "front|back|main|flat|entrance|external|outside|outer|patio|french|rear|garden|house|porch|balcony door|doors",
     ),
     # Doors that do not secure the home; the door word in these phrases is not counted.
     "INNER_DOOR": (
@@ -315,8 +323,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "kicked|caved in / put through / came|fell|fallen|come out / hanging off|out",
         "brick|bricks|rock|stone|something through / broken into",
     ),
-    "WINDOW_BROKEN": _w("broken broke bust busted")
-    + ("@NOT_ABLE|not lock|close|shut|latch|locking|closing",),
+    "WINDOW_BROKEN": _w("broken broke bust busted") + ("@NOT_ABLE|not lock|close|shut|latch|locking|closing",),
     "GROUND_FLOOR": _w("downstairs bungalow lounge patio kitchen basement front back")
     + ("ground|bottom floor / living|front|back room / lower ground",),
     "WINDOW_MINOR": _w("catch latch handle restrictor restrictors hinge hinges seal seals blind blinds")
@@ -331,8 +338,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "baby dad|daddy|father / kids|childrens|children dad|father",
         "the? man|lad|guy|woman i live with",
     ),
-    "FAMILY": _w("son daughter brother sister dad father mum mother uncle")
-    + ("son|father|mother in law",),
+    "FAMILY": _w("son daughter brother sister dad father mum mother uncle") + ("son|father|mother in law",),
     "PERSON": _w("neighbour neighbours neighbor him her them he she they lady man woman gentleman fella")
     + _w("guy person resident tenant occupant nan grandad grandpa mum dad mother father aunt auntie uncle")
     + _w("brother sister friend mate pensioner elderly old someone somebody husband wife partner son")
@@ -369,9 +375,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "CHILD": _w("child children kid kids baby babies toddler toddlers infant infants newborn boy boys girl")
     + _w("girls son daughter youngster youngsters grandchild grandkids nipper kiddie")
     + ("little one|ones / young child|children|kids",),
-    "SELF": (
-        "myself / meself / mysef / mself / my self / me self / himself / herself / themselves / themself",
-    ),
+    "SELF": ("myself / meself / mysef / mself / my self / me self / himself / herself / themselves / themself",),
     "NOT_SEEN": (
         "not|nobody|never|anyone|one has|have|had|is|been? seen|heard / not been out|outside / no sign of",
         "seen or heard / not seen or heard / not|never see|saw / not|never clapped|set|laid eyes on",
@@ -400,4 +404,3 @@ CLASSES: dict[str, tuple[str, ...]] = {
         "no answer|response",
     ),
 }
-

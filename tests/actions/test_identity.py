@@ -138,9 +138,32 @@ async def test_new_sender_verifies_with_reference_postcode_birth_date_and_a_code
         code = re.search(r"\b(\d{6})\b", queued[0].body).group(1)
     events, dispatcher = await answer(domain, {**slots, "requested_slot": "otp_code"}, f"code {code}")
     assert events["verified"] is True
+    assert events["verified_tenancy"] == demo_tenant.tenancy_reference
     assert responses(dispatcher) == ["utter_verified"]
     with session_scope(housing) as session:
         assert identify(session, "telegram", "123456789").tenancy_reference == demo_tenant.tenancy_reference
+
+
+async def test_unknown_sms_number_verified_by_code_gets_its_tenancy_for_the_session_but_is_not_linked(
+    housing, domain, demo_tenant
+):
+    dob = demo_tenant.date_of_birth
+    slots = {
+        "channel": "sms",
+        "sender_address": STRANGER,
+        "identified": False,
+        "tenancy_reference": demo_tenant.tenancy_reference,
+        "verify_postcode": demo_tenant.postcode,
+    }
+    events, _ = await answer(domain, {**slots, "requested_slot": "verify_dob"}, f"{dob:%d/%m/%Y}")
+    slots["verify_dob"] = events["verify_dob"]
+    with session_scope(housing) as session:
+        body = next(m.body for m in outbox.list(session=session) if m.to_address == demo_tenant.phone)
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+    events, _ = await answer(domain, {**slots, "requested_slot": "otp_code"}, code)
+    assert events["verified_tenancy"] == demo_tenant.tenancy_reference
+    with session_scope(housing) as session:
+        assert identify(session, "sms", STRANGER).known is False
 
 
 async def test_wrong_code_is_refused_and_counted(housing, domain, demo_tenant):

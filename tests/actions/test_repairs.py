@@ -256,9 +256,7 @@ async def test_repair_status_lists_open_jobs_and_offers_a_complaint_when_one_is_
     assert events == {"offer": "complaint"}
 
 
-async def test_change_appointment_cancels_the_visit_but_keeps_the_repair_open(
-    housing, domain, dispatcher, demo_tenant
-):
+async def test_change_appointment_cancels_the_visit_but_keeps_the_repair_open(housing, domain, dispatcher, demo_tenant):
     logged = slot_sets(
         await ActionLogRepair().run(
             CollectingDispatcher(),

@@ -49,6 +49,8 @@ def test_upgrade_works_from_any_working_directory(empty_database_url, tmp_path, 
     assert "repair_jobs" in _tables(empty_database_url)
 
 
-def test_alembic_ini_finds_one_head_for_the_cli() -> None:
+def test_alembic_ini_finds_the_scripts_and_a_single_head_for_the_cli() -> None:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    assert ScriptDirectory.from_config(config).get_heads() == ["0001"]
+    scripts = ScriptDirectory.from_config(config)
+    assert len(scripts.get_heads()) == 1
+    assert scripts.get_base() == "0001"
