@@ -55,7 +55,9 @@ class ChannelMessages(BaseModel):
 
     media_received: str = "Thanks, your photo arrived. I'll add it to your report once it's logged."
     media_attached: str = "Thanks, I've added your {photos} to {reference}."
-    media_too_large: str = "Sorry, that file is too big for me: the limit is {limit_mb} MB. Could you send a smaller photo?"
+    media_too_large: str = (
+        "Sorry, that file is too big for me: the limit is {limit_mb} MB. Could you send a smaller photo?"
+    )
     media_failed: str = "Sorry, I couldn't download your photo. Could you send it again?"
     media_unsupported: str = (
         "Sorry, I can't read {kind} here. I can read text and photos, so please type your message or send a photo."

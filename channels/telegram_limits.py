@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
 from collections.abc import Awaitable, Callable
 
@@ -38,11 +39,16 @@ class RateLimiter:
         self._chat_next: dict[str, float] = {}
         self._taken: set[int] = set()
         self._paused_until = 0.0
+        # Reservations are quick and never await, but a sender may also run on another thread's loop.
+        self._lock = threading.Lock()
 
     def reserve(self, chat_id: int | str) -> float:
         """Reserve the earliest moment a message to `chat_id` may go, and return how many seconds away it is."""
+        with self._lock:
+            return self._reserve(str(chat_id))
+
+    def _reserve(self, chat: str) -> float:
         now = self._clock()
-        chat = str(chat_id)
         earliest = max(now, self._chat_next.get(chat, 0.0), self._paused_until)
         # The overall limit is one message per 1/30 s slot; take the first free slot at or after `earliest`.
         slot = math.ceil(earliest / self._slot - 1e-9)
@@ -63,11 +69,12 @@ class RateLimiter:
     def hold(self, seconds: float, chat_id: int | str | None = None) -> None:
         """Keep `chat_id` quiet for `seconds` (Telegram's retry_after), or every chat when `chat_id` is None."""
         until = self._clock() + max(0.0, seconds)
-        if chat_id is None:
-            self._paused_until = max(self._paused_until, until)
-        else:
-            chat = str(chat_id)
-            self._chat_next[chat] = max(self._chat_next.get(chat, 0.0), until)
+        with self._lock:
+            if chat_id is None:
+                self._paused_until = max(self._paused_until, until)
+            else:
+                chat = str(chat_id)
+                self._chat_next[chat] = max(self._chat_next.get(chat, 0.0), until)
 
     def _forget_before(self, now: float) -> None:
         """Drop slots and chats in the past so a long-running server does not accumulate them."""

@@ -179,9 +179,7 @@ def _message(update_id: int, message: Message) -> Inbound:
         return Inbound(update_id, Kind.IGNORED, **base)
     if message.contact is not None:
         own = message.contact.user_id is not None and message.contact.user_id == sender.id
-        return Inbound(
-            update_id, Kind.CONTACT, contact_phone=message.contact.phone_number, contact_is_own=own, **base
-        )
+        return Inbound(update_id, Kind.CONTACT, contact_phone=message.contact.phone_number, contact_is_own=own, **base)
     if message.photo:
         largest = max(message.photo, key=lambda size: (size.file_size or 0, size.width * size.height))
         return Inbound(

@@ -116,11 +116,7 @@ def create(
         raise InvalidAttachment("an attachment needs the path it is stored at (at most 500 characters)")
     if kind not in ALLOWED_CONTENT_TYPES:
         raise InvalidAttachment(f"files of type {content_type!r} are not accepted")
-    if (
-        isinstance(size_bytes, bool)
-        or not isinstance(size_bytes, int)
-        or not 0 < size_bytes <= MAX_SIZE_BYTES
-    ):
+    if isinstance(size_bytes, bool) or not isinstance(size_bytes, int) or not 0 < size_bytes <= MAX_SIZE_BYTES:
         raise InvalidAttachment(f"size must be 1 byte to {MAX_SIZE_BYTES} bytes, got {size_bytes!r}")
     if not _SHA256.match(digest):
         raise InvalidAttachment("sha256 must be 64 hexadecimal characters")

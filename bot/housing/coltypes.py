@@ -36,9 +36,7 @@ class UTCDateTime(TypeDecorator):
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime, got {type(value).__name__}")
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-            raise ValueError(
-                f"refusing to store naive datetime {value.isoformat()}: pass a timezone-aware one"
-            )
+            raise ValueError(f"refusing to store naive datetime {value.isoformat()}: pass a timezone-aware one")
         as_utc = value.astimezone(timezone.utc)
         if dialect.name == "sqlite":
             return as_utc.replace(tzinfo=None)

@@ -239,9 +239,7 @@ def extend(
     return complaint
 
 
-def respond(
-    *, session: Session, reference: str, actor: str = SYSTEM_ACTOR, now: datetime | None = None
-) -> Complaint:
+def respond(*, session: Session, reference: str, actor: str = SYSTEM_ACTOR, now: datetime | None = None) -> Complaint:
     """Record that the current stage's full response was sent.
 
     Raises:

@@ -89,9 +89,7 @@ def list(
         InvalidTenancyReference, TenancyNotFound: For a bad tenancy; InvalidChoice for an unknown status.
 
     """
-    statement = select(ContactChangeRequest).order_by(
-        ContactChangeRequest.requested_at, ContactChangeRequest.id
-    )
+    statement = select(ContactChangeRequest).order_by(ContactChangeRequest.requested_at, ContactChangeRequest.id)
     if tenancy_reference is not None:
         tenancy = find_tenancy(session, tenancy_reference)
         statement = statement.where(ContactChangeRequest.tenancy_id == tenancy.id)

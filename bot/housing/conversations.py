@@ -45,15 +45,9 @@ def get_or_raise(*, session: Session, sender_id: str) -> Conversation:
     return found
 
 
-def list(
-    *, session: Session, channel: Channel | str | None = None, limit: int = 50
-) -> builtins.list[Conversation]:
+def list(*, session: Session, channel: Channel | str | None = None, limit: int = 50) -> builtins.list[Conversation]:
     """Return conversations, most recently active first, optionally on one channel."""
-    statement = (
-        select(Conversation)
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        .limit(limit)
-    )
+    statement = select(Conversation).order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit)
     if channel is not None:
         statement = statement.where(Conversation.channel == choice(Channel, channel, "channel"))
     return builtins.list(session.execute(statement).scalars().all())

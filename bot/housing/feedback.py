@@ -44,9 +44,7 @@ def get_or_raise(*, session: Session, reference: str) -> Feedback:
     return found
 
 
-def list(
-    *, session: Session, kind: FeedbackKind | str | None = None, limit: int = 50
-) -> builtins.list[Feedback]:
+def list(*, session: Session, kind: FeedbackKind | str | None = None, limit: int = 50) -> builtins.list[Feedback]:
     """Return feedback, newest first, optionally of one kind.
 
     Raises:
@@ -81,9 +79,7 @@ def create(
     at = resolve_now(now)
     what = choice(FeedbackKind, kind, "kind")
     words = require_text(text, field="text")
-    if rating is not None and (
-        isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5
-    ):
+    if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5):
         raise InvalidInput(f"rating must be a whole number from 1 to 5, got {rating!r}")
     tenancy_id = find_tenancy(session, tenancy_reference).id if tenancy_reference is not None else None
     record = Feedback(

@@ -279,9 +279,7 @@ def close(
 
     """
     at = resolve_now(now)
-    member = (
-        staff.get_or_raise(session=session, username=staff_username) if staff_username is not None else None
-    )
+    member = staff.get_or_raise(session=session, username=staff_username) if staff_username is not None else None
     words = clean_text(note, field="note", required=False)
     handoff = get_or_raise(session=session, reference=reference)
     if HandoffStatus(handoff.status) is HandoffStatus.CLOSED:

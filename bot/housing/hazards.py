@@ -213,9 +213,7 @@ def record_investigation(
     if day < today_in_england(case.aware_at):
         raise InvalidDate("the investigation cannot end before the landlord became aware")
     if HazardStatus(case.status) is not HazardStatus.REPORTED:
-        raise InvalidStatusTransition(
-            f"hazard {case.reference} is {case.status.value}, not awaiting investigation"
-        )
+        raise InvalidStatusTransition(f"hazard {case.reference} is {case.status.value}, not awaiting investigation")
     case.investigation_ended_on = day
     if HazardSeverity(case.severity) is HazardSeverity.SIGNIFICANT:
         follow_up = after_investigation(day)
@@ -259,9 +257,7 @@ def update(
     case = get_or_raise(session=session, reference=reference)
     current = HazardStatus(case.status)
     if target not in _ALLOWED[current]:
-        raise InvalidStatusTransition(
-            f"hazard {case.reference} cannot go from {current.value} to {target.value}"
-        )
+        raise InvalidStatusTransition(f"hazard {case.reference} cannot go from {current.value} to {target.value}")
     if target is HazardStatus.MADE_SAFE:
         case.made_safe_at = at
     if target is HazardStatus.CLOSED:

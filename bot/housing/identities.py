@@ -38,9 +38,7 @@ def get(*, session: Session, channel: Channel | str, address: str) -> ChannelIde
 
     """
     chosen, canonical = _key(channel, address)
-    statement = select(ChannelIdentity).where(
-        ChannelIdentity.channel == chosen, ChannelIdentity.address == canonical
-    )
+    statement = select(ChannelIdentity).where(ChannelIdentity.channel == chosen, ChannelIdentity.address == canonical)
     return session.execute(statement).scalar_one_or_none()
 
 
@@ -90,9 +88,7 @@ def create(
         tenants.get_or_raise(session=session, tenant_id=tenant_id)
     if get(session=session, channel=chosen, address=canonical) is not None:
         raise DuplicateRecord(f"{chosen.value} {canonical} is already known")
-    identity = ChannelIdentity(
-        channel=chosen, address=canonical, tenant_id=tenant_id, created_at=at, updated_at=at
-    )
+    identity = ChannelIdentity(channel=chosen, address=canonical, tenant_id=tenant_id, created_at=at, updated_at=at)
     session.add(identity)
     session.flush()
     return identity

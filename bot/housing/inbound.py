@@ -23,9 +23,7 @@ def _check_id(external_id: str) -> str:
     return value
 
 
-def record_if_new(
-    *, session: Session, channel: Channel | str, external_id: str, now: datetime | None = None
-) -> bool:
+def record_if_new(*, session: Session, channel: Channel | str, external_id: str, now: datetime | None = None) -> bool:
     """Record a provider's message id and return True, or return False if it was seen before.
 
     Of two deliveries of the same message racing each other, exactly one gets True.

@@ -114,9 +114,7 @@ def create(
     at = resolve_now(now)
     what = choice(IncomeTaskKind, kind, "kind")
     notes = clean_text(details, field="details", required=False)
-    offer = (
-        parse_amount(offered_weekly_amount, field="offered_weekly_amount") if offered_weekly_amount else None
-    )
+    offer = parse_amount(offered_weekly_amount, field="offered_weekly_amount") if offered_weekly_amount else None
     when = clean_text(callback_preference, field="callback_preference", max_length=120, required=False)
     tenancy = find_current_tenancy(session, tenancy_reference, at)
     task = IncomeTask(

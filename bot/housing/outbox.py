@@ -114,9 +114,7 @@ def create(
     text = require_text(body, field="body", max_length=MAX_BODY_LENGTH)
     key = _check_key(idempotency_key)
     due = resolve_now(send_after) if send_after is not None else at
-    existing = session.execute(
-        select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
-    ).scalar_one_or_none()
+    existing = session.execute(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).scalar_one_or_none()
     if existing is not None:
         return existing
     identity = identities.get(session=session, channel=via, address=recipient)
@@ -139,9 +137,7 @@ def create(
     return message
 
 
-def claim_due(
-    *, session: Session, limit: int = 20, now: datetime | None = None
-) -> builtins.list[OutboxMessage]:
+def claim_due(*, session: Session, limit: int = 20, now: datetime | None = None) -> builtins.list[OutboxMessage]:
     """Take up to `limit` messages that are due, marking them sending under a lease; return them.
 
     Due means queued with `next_attempt_at` passed, or sending whose lease ran out (its sender died).
@@ -154,9 +150,7 @@ def claim_due(
         table.c.attempts < MAX_ATTEMPTS,
     )
     candidates = (
-        session.execute(
-            select(table.c.id).where(*due).order_by(table.c.next_attempt_at, table.c.id).limit(limit)
-        )
+        session.execute(select(table.c.id).where(*due).order_by(table.c.next_attempt_at, table.c.id).limit(limit))
         .scalars()
         .all()
     )
@@ -221,9 +215,7 @@ def mark_failed(
     return message
 
 
-def mark_delivered(
-    *, session: Session, provider_message_id: str, now: datetime | None = None
-) -> OutboxMessage:
+def mark_delivered(*, session: Session, provider_message_id: str, now: datetime | None = None) -> OutboxMessage:
     """Record the provider's delivery receipt for a sent message.
 
     Raises:

@@ -98,9 +98,10 @@ def next_reference(session: Session, prefix: str) -> str:
     if prefix not in PREFIXES:
         raise ValueError(f"unknown reference prefix {prefix!r}")
     counters = ReferenceCounter.__table__
-    insert_ignore(session, counters, {"prefix": prefix, "last_value": 0}, conflict_columns=["prefix"])
-    session.execute(
-        update(counters).where(counters.c.prefix == prefix).values(last_value=counters.c.last_value + 1)
-    )
+    bump = update(counters).where(counters.c.prefix == prefix).values(last_value=counters.c.last_value + 1)
+    if session.execute(bump).rowcount == 0:
+        # First use of this prefix: create its counter (once, even if two transactions race to), then bump it.
+        insert_ignore(session, counters, {"prefix": prefix, "last_value": 0}, conflict_columns=["prefix"])
+        session.execute(bump)
     number = session.execute(select(counters.c.last_value).where(counters.c.prefix == prefix)).scalar_one()
     return format_reference(prefix, int(number))

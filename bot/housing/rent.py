@@ -62,9 +62,7 @@ def next_due_date(rent_day: int, today: date) -> date:
 
 
 def _account_for(session: Session, tenancy: Tenancy) -> RentAccount:
-    account = session.execute(
-        select(RentAccount).where(RentAccount.tenancy_id == tenancy.id)
-    ).scalar_one_or_none()
+    account = session.execute(select(RentAccount).where(RentAccount.tenancy_id == tenancy.id)).scalar_one_or_none()
     if account is None:
         raise RentAccountNotFound(f"tenancy {tenancy.reference} has no rent account")
     return account
@@ -78,9 +76,7 @@ def get(*, session: Session, tenancy_reference: str) -> RentAccount | None:
 
     """
     tenancy = find_tenancy(session, tenancy_reference)
-    return session.execute(
-        select(RentAccount).where(RentAccount.tenancy_id == tenancy.id)
-    ).scalar_one_or_none()
+    return session.execute(select(RentAccount).where(RentAccount.tenancy_id == tenancy.id)).scalar_one_or_none()
 
 
 def get_or_raise(*, session: Session, tenancy_reference: str) -> RentAccount:
@@ -111,9 +107,7 @@ def list(*, session: Session, tenancy_reference: str, limit: int = 20) -> builti
     return builtins.list(session.execute(statement).scalars().all())
 
 
-def create(
-    *, session: Session, tenancy_reference: str, rent_day: int = 0, now: datetime | None = None
-) -> RentAccount:
+def create(*, session: Session, tenancy_reference: str, rent_day: int = 0, now: datetime | None = None) -> RentAccount:
     """Open a rent account for a tenancy that has none (tenancies.create opens one already).
 
     Raises:
@@ -128,17 +122,13 @@ def create(
         raise InvalidInput(f"rent_day must be 0 (Monday) to 6 (Sunday), got {rent_day!r}")
     if get(session=session, tenancy_reference=tenancy.reference) is not None:
         raise DuplicateRecord(f"tenancy {tenancy.reference} already has a rent account")
-    account = RentAccount(
-        tenancy_id=tenancy.id, balance=ZERO, rent_day=rent_day, created_at=at, updated_at=at
-    )
+    account = RentAccount(tenancy_id=tenancy.id, balance=ZERO, rent_day=rent_day, created_at=at, updated_at=at)
     session.add(account)
     session.flush()
     return account
 
 
-def update(
-    *, session: Session, tenancy_reference: str, rent_day: int, now: datetime | None = None
-) -> RentAccount:
+def update(*, session: Session, tenancy_reference: str, rent_day: int, now: datetime | None = None) -> RentAccount:
     """Change the weekday rent falls due on (the balance changes only by posting).
 
     Raises:
@@ -196,9 +186,7 @@ def _post(
         .values(balance=accounts.c.balance + amount, updated_at=at)
     )
     balance = session.execute(select(accounts.c.balance).where(accounts.c.id == account.id)).scalar_one()
-    session.execute(
-        sql_update(transactions).where(transactions.c.id == transaction_id).values(balance_after=balance)
-    )
+    session.execute(sql_update(transactions).where(transactions.c.id == transaction_id).values(balance_after=balance))
     session.expire(account)
     return session.get(RentTransaction, transaction_id)
 
@@ -304,9 +292,7 @@ def post_payment(
     )
     if posted is None:
         existing = session.execute(
-            select(RentTransaction).where(
-                RentTransaction.account_id == account.id, RentTransaction.external_id == key
-            )
+            select(RentTransaction).where(RentTransaction.account_id == account.id, RentTransaction.external_id == key)
         ).scalar_one()
         return existing
     audit.record(

@@ -167,9 +167,7 @@ def create(
     return repair
 
 
-def _move_status(
-    session: Session, repair: RepairJob, target: RepairStatus, at: datetime, **values: object
-) -> None:
+def _move_status(session: Session, repair: RepairJob, target: RepairStatus, at: datetime, **values: object) -> None:
     """Change status only if nobody changed it since we read it; otherwise refuse."""
     table = RepairJob.__table__
     result = session.execute(
@@ -204,9 +202,7 @@ def update(
     repair = get_or_raise(session=session, reference=reference)
     current = RepairStatus(repair.status)
     if target not in _ALLOWED[current]:
-        raise InvalidStatusTransition(
-            f"repair {repair.reference} cannot go from {current.value} to {target.value}"
-        )
+        raise InvalidStatusTransition(f"repair {repair.reference} cannot go from {current.value} to {target.value}")
     stamps: dict[str, object] = {}
     if target is RepairStatus.COMPLETED:
         stamps["completed_at"] = at
@@ -243,9 +239,7 @@ def book_appointment(
     at = resolve_now(now)
     repair = get_or_raise(session=session, reference=reference)
     if RepairStatus(repair.status) is not RepairStatus.REPORTED or repair.slot_id is not None:
-        raise InvalidStatusTransition(
-            f"repair {repair.reference} is {repair.status.value}; it cannot be booked"
-        )
+        raise InvalidStatusTransition(f"repair {repair.reference} is {repair.status.value}; it cannot be booked")
     area = repair.tenancy.property.area
     slot = appointments.reserve(session, slot_id, area=area, now=at)
     _move_status(session, repair, RepairStatus.BOOKED, at, slot_id=slot.id)
@@ -277,9 +271,7 @@ def cancel_appointment(
     old_slot = repair.slot_id
     _move_status(session, repair, RepairStatus.REPORTED, at, slot_id=None)
     appointments.release(session, old_slot)
-    audit.record(
-        session=session, actor=actor, action="repair.appointment_cancelled", subject=repair.reference, now=at
-    )
+    audit.record(session=session, actor=actor, action="repair.appointment_cancelled", subject=repair.reference, now=at)
     return repair
 
 

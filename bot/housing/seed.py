@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -37,6 +38,7 @@ from bot.housing import (
     tenants,
 )
 from bot.housing.db import session_scope
+from bot.housing.demo_data import FIRST_NAMES, LAST_NAMES, REPAIR_EXAMPLES, STREETS, TOWN
 from bot.housing.enums import (
     HazardExtent,
     HazardSeverity,
@@ -59,7 +61,6 @@ from bot.housing.models import (
 
 SEED = 20251121
 ACTOR = "seed"
-TOWN = "Leeds"
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,7 @@ class SeedSummary:
         """Return the summary as lines of text for a terminal."""
         tenant = self.demo_tenant
         return [
-            ("Seeded" if self.created else "Already seeded")
-            + f" demo data anchored on {self.anchor.isoformat()}:",
+            ("Seeded" if self.created else "Already seeded") + f" demo data anchored on {self.anchor.isoformat()}:",
             f"  {self.properties} properties, {self.tenants} tenants, {self.tenancies} tenancies, "
             f"{self.rent_transactions} rent transactions, {self.open_repairs} open and {self.closed_repairs} "
             f"closed repairs, {self.available_homes} available homes",
@@ -154,74 +154,6 @@ class SeedSummary:
             "  Staff logins (demo only):",
             *(f"    {login.username} / {login.password} ({login.role.value})" for login in self.logins),
         ]
-
-
-# --- the landlord's patch ---
-
-# Area -> streets with their postcodes. Street names are invented; the districts are the area's real ones.
-STREETS: dict[str, list[tuple[str, str]]] = {
-    "Harehills": [
-        ("Millbrook Close", "LS9 7QT"),
-        ("Ashgrove Terrace", "LS8 5HN"),
-        ("Cranmore Road", "LS9 6PB"),
-        ("Kestrel Court", "LS8 3RW"),
-    ],
-    "Armley": [
-        ("Foundry Lane", "LS12 2DJ"),
-        ("Linnet Walk", "LS12 3NF"),
-        ("Baxter Row", "LS12 1TL"),
-        ("Harrow Mount", "LS12 4QE"),
-    ],
-    "Seacroft": [
-        ("Quarry Rise", "LS14 6BX"),
-        ("Larkspur Drive", "LS14 1HU"),
-        ("Stonegate Way", "LS14 5PD"),
-    ],
-    "Beeston": [
-        ("Beckside Avenue", "LS11 7AG"),
-        ("Orchard View", "LS11 6LS"),
-        ("Tanner Street", "LS11 8EY"),
-    ],
-}
-
-FIRST_NAMES = [
-    name
-    for line in (
-        "James Olivia Mohammed Amelia Jack Isla Harry Ava Oliver Mia Leo Grace Daniel Chloe Kwame Aisha",
-        "Tomasz Zofia Ryan Emily Liam Hannah Connor Niamh Imran Fatima George Ruby Callum Priya Stephen",
-        "Margaret Dennis Joan Kevin",
-    )
-    for name in line.split()
-]
-LAST_NAMES = [
-    name
-    for line in (
-        "Smith Jones Taylor Brown Wilson Khan Hussain Walker Wright Robinson Thompson Hughes Clarke Mensah",
-        "Kowalski Begum Shaw Lee Murphy Ali Green Hall Wood Harrison Marsh Patel Okoro Fletcher",
-        "Bennett Doyle",
-    )
-    for name in line.split()
-]
-
-REPAIR_EXAMPLES = [
-    ("tap", "kitchen", "The cold tap drips all the time, even when turned off hard.", Priority.ROUTINE),
-    ("door", "bedroom", "Bedroom door sticks and will not close properly.", Priority.ROUTINE),
-    (
-        "boiler",
-        "kitchen",
-        "No heating or hot water since yesterday, boiler shows fault F28.",
-        Priority.URGENT,
-    ),
-    ("extractor fan", "bathroom", "Extractor fan stopped working, bathroom stays steamy.", Priority.ROUTINE),
-    ("gutter", "outside", "Gutter over the front door is overflowing when it rains.", Priority.ROUTINE),
-    ("sink", "kitchen", "Kitchen sink blocked and draining very slowly.", Priority.URGENT),
-    ("fence", "garden", "Two fence panels blown down in the wind.", Priority.ROUTINE),
-    ("window", "living room", "Window catch broken, window will not lock.", Priority.URGENT),
-    ("light", "hallway", "Hall ceiling light flickers then goes off.", Priority.ROUTINE),
-    ("toilet", "bathroom", "Toilet keeps running after flushing.", Priority.ROUTINE),
-    ("radiator", "bedroom", "Radiator in the back bedroom stays cold.", Priority.ROUTINE),
-    ("entry-phone", "communal area", "Entry-phone buzzer does not open the main door.", Priority.URGENT),
-]
 
 
 def _weekly_rent(rng: random.Random, bedrooms: int) -> Decimal:
@@ -378,18 +310,14 @@ def _rent_history(
 
 
 def _book_next(session: Session, repair: RepairJob, tenancy_reference: str, at: datetime) -> None:
-    offered = appointments.next_free_slots(
-        session=session, tenancy_reference=tenancy_reference, count=1, now=at
-    )
+    offered = appointments.next_free_slots(session=session, tenancy_reference=tenancy_reference, count=1, now=at)
     if offered:
         repairs.book_appointment(
             session=session, reference=repair.reference, slot_id=offered[0].id, actor=ACTOR, now=at
         )
 
 
-def _create_repairs(
-    session: Session, rng: random.Random, lettings: list[Tenancy], anchor_at: datetime
-) -> None:
+def _create_repairs(session: Session, rng: random.Random, lettings: list[Tenancy], anchor_at: datetime) -> None:
     demo, others = lettings[0], lettings[1:]
     # Demo tenant: one completed repair from the spring, one routine repair booked for next week.
     reported = anchor_at - timedelta(days=190)
@@ -478,25 +406,21 @@ def _create_casework(session: Session, lettings: list[Tenancy], anchor_at: datet
 
 
 def _summary(session: Session, created: bool) -> SeedSummary:
-    def count(statement: Callable[[], object]) -> int:
-        return int(session.execute(statement()).scalar_one())
+    def count(model: Any, *criteria: Any) -> int:
+        return int(session.execute(select(func.count()).select_from(model).where(*criteria)).scalar_one())
 
     open_statuses = (RepairStatus.REPORTED, RepairStatus.BOOKED, RepairStatus.IN_PROGRESS)
     demo = tenancies.get_or_raise(session=session, reference=DEMO_TENANT.tenancy_reference)
     return SeedSummary(
         created=created,
         anchor=local_date(demo.created_at),
-        properties=count(lambda: select(func.count()).select_from(Property)),
-        tenants=count(lambda: select(func.count()).select_from(Tenant)),
-        tenancies=count(lambda: select(func.count()).select_from(Tenancy)),
-        rent_transactions=count(lambda: select(func.count()).select_from(RentTransaction)),
-        open_repairs=count(
-            lambda: select(func.count()).select_from(RepairJob).where(RepairJob.status.in_(open_statuses))
-        ),
-        closed_repairs=count(
-            lambda: select(func.count()).select_from(RepairJob).where(RepairJob.status.not_in(open_statuses))
-        ),
-        available_homes=count(lambda: select(func.count()).select_from(AvailableHome)),
+        properties=count(Property),
+        tenants=count(Tenant),
+        tenancies=count(Tenancy),
+        rent_transactions=count(RentTransaction),
+        open_repairs=count(RepairJob, RepairJob.status.in_(open_statuses)),
+        closed_repairs=count(RepairJob, RepairJob.status.not_in(open_statuses)),
+        available_homes=count(AvailableHome),
     )
 
 
@@ -562,9 +486,7 @@ def seed_demo(session_factory: Callable[[], Session], *, today: date | None = No
 
         patterns = ["steady", "steady", "credit", "arrears"]
         for index, tenancy in enumerate(lettings):
-            account = session.execute(
-                select(RentAccount).where(RentAccount.tenancy_id == tenancy.id)
-            ).scalar_one()
+            account = session.execute(select(RentAccount).where(RentAccount.tenancy_id == tenancy.id)).scalar_one()
             pattern = "demo" if index == 0 else patterns[rng.randrange(len(patterns))]
             rows = _rent_history(rng, account.id, tenancy.weekly_rent, pattern, anchor, anchor_at)
             session.execute(insert(RentTransaction.__table__), rows)

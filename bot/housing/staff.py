@@ -243,9 +243,7 @@ def authenticate(*, session: Session, username: str, password: str, now: datetim
         )
         session.commit()
         if locked:
-            raise AccountLocked(
-                f"account {member.username} is locked", locked_until=member.locked_until
-            ) from None
+            raise AccountLocked(f"account {member.username} is locked", locked_until=member.locked_until) from None
         raise InvalidCredentials("wrong username or password") from None
     if _hasher().check_needs_rehash(member.password_hash):
         member.password_hash = _hasher().hash(str(password))

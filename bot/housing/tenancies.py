@@ -156,9 +156,7 @@ def create(
     for position, tenant_id in enumerate(tenant_ids):
         session.add(TenancyTenant(tenancy_id=tenancy.id, tenant_id=tenant_id, is_lead=position == 0))
     session.add(
-        RentAccount(
-            tenancy_id=tenancy.id, balance=Decimal("0"), rent_day=rent_day, created_at=at, updated_at=at
-        )
+        RentAccount(tenancy_id=tenancy.id, balance=Decimal("0"), rent_day=rent_day, created_at=at, updated_at=at)
     )
     session.flush()
     audit.record(session=session, actor=actor, action="tenancy.created", subject=canonical, now=at)
@@ -185,9 +183,7 @@ def update(
     tenancy = find_tenancy(session, reference)
     rent = parse_amount(weekly_rent, field="weekly_rent") if weekly_rent is not None else None
     if end_date is not None and end_date < tenancy.start_date:
-        raise InvalidDate(
-            f"end date {end_date.isoformat()} is before the start {tenancy.start_date.isoformat()}"
-        )
+        raise InvalidDate(f"end date {end_date.isoformat()} is before the start {tenancy.start_date.isoformat()}")
     details: dict[str, object] = {}
     if end_date is not None:
         tenancy.end_date = end_date

@@ -41,9 +41,7 @@ def get(*, session: Session, reference: str) -> TenancyEndRequest | None:
         InvalidReference: If the reference is malformed.
 
     """
-    found: TenancyEndRequest | None = find_by_reference(
-        session, TenancyEndRequest, references.TENANCY_END, reference
-    )
+    found: TenancyEndRequest | None = find_by_reference(session, TenancyEndRequest, references.TENANCY_END, reference)
     return found
 
 
@@ -72,9 +70,7 @@ def list(
     """
     statement = select(TenancyEndRequest).order_by(TenancyEndRequest.end_date, TenancyEndRequest.id)
     if tenancy_reference is not None:
-        statement = statement.where(
-            TenancyEndRequest.tenancy_id == find_tenancy(session, tenancy_reference).id
-        )
+        statement = statement.where(TenancyEndRequest.tenancy_id == find_tenancy(session, tenancy_reference).id)
     if status is not None:
         statement = statement.where(TenancyEndRequest.status == choice(RequestStatus, status, "status"))
     return builtins.list(session.execute(statement).scalars().all())
@@ -126,9 +122,7 @@ def create(
     if end_date < given_on:
         raise InvalidDate("the end date is before the notice date")
     reporter = clean_text(reported_by_name, field="reported_by_name", max_length=120, required=False)
-    relationship = clean_text(
-        reported_by_relationship, field="reported_by_relationship", max_length=60, required=False
-    )
+    relationship = clean_text(reported_by_relationship, field="reported_by_relationship", max_length=60, required=False)
     if why is TenancyEndReason.BEREAVEMENT and reporter is None:
         raise EmptyDescription("a bereavement needs the name of the person reporting it")
     forwarding = clean_text(forwarding_address, field="forwarding_address", max_length=500, required=False)
@@ -191,7 +185,5 @@ def update(
     request.status = target
     request.updated_at = at
     session.flush()
-    audit.record(
-        session=session, actor=actor, action=f"tenancy_end.{target.value}", subject=request.reference, now=at
-    )
+    audit.record(session=session, actor=actor, action=f"tenancy_end.{target.value}", subject=request.reference, now=at)
     return request

@@ -103,9 +103,7 @@ def normalise_phone(text: str) -> str:
     if compact.startswith("+44"):
         national = compact[3:]
         # Mobiles (07...) always have ten digits after the 0; a few geographic numbers have nine.
-        wrong_length = (
-            len(national) != 10 if national.startswith("7") else len(national) not in _UK_NATIONAL_DIGITS
-        )
+        wrong_length = len(national) != 10 if national.startswith("7") else len(national) not in _UK_NATIONAL_DIGITS
         if national.startswith("0") or wrong_length:
             raise InvalidPhoneNumber(f"{text!r} is not a valid UK phone number")
     return compact

@@ -53,9 +53,7 @@ class VerificationOutcome:
         return self.status is VerificationStatus.VERIFIED
 
 
-def _recent_failures(
-    session: Session, channel: Channel, address: str, at: datetime
-) -> builtins.list[datetime]:
+def _recent_failures(session: Session, channel: Channel, address: str, at: datetime) -> builtins.list[datetime]:
     last_success = session.execute(
         select(VerificationAttempt.attempted_at)
         .where(
@@ -176,11 +174,7 @@ def verify(
         tenancy = session.execute(select(Tenancy).where(Tenancy.reference == reference)).scalar_one_or_none()
         if tenancy is not None and tenancy.end_date is not None and tenancy.end_date < today_in_england(at):
             tenancy = None
-        if (
-            tenancy is not None
-            and wanted_postcode is not None
-            and tenancy.property.postcode != wanted_postcode
-        ):
+        if tenancy is not None and wanted_postcode is not None and tenancy.property.postcode != wanted_postcode:
             tenancy = None
         if tenancy is not None:
             household = household_tenants(session, tenancy.id)
@@ -224,6 +218,4 @@ def verify(
     lock = _lock_end(failures)
     if lock is not None:
         return VerificationOutcome(status=VerificationStatus.LOCKED, attempts_remaining=0, locked_until=lock)
-    return VerificationOutcome(
-        status=VerificationStatus.FAILED, attempts_remaining=MAX_FAILURES - len(failures)
-    )
+    return VerificationOutcome(status=VerificationStatus.FAILED, attempts_remaining=MAX_FAILURES - len(failures))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from threading import Lock
 from typing import Any
 
@@ -45,7 +45,7 @@ def option_number(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def payload_for(text: str, buttons: list[Mapping[str, Any]]) -> str | None:
+def payload_for(text: str, buttons: Sequence[Mapping[str, Any]]) -> str | None:
     """Return the payload of the button numbered by `text`, or None when `text` picks no listed option."""
     number = option_number(text)
     if number is None or not 1 <= number <= len(buttons):

@@ -55,9 +55,6 @@ class ConversationWorkers:
             self._workers.pop(key, None)
             if queue.empty():
                 self._queues.pop(key, None)
-            elif key not in self._workers:
-                # Cancelled with work left: keep the queue so a later submit starts a worker for it.
-                pass
 
     @property
     def busy_conversations(self) -> int:

@@ -185,3 +185,19 @@ def test_last_place_in_a_slot_goes_to_exactly_one_of_many_simultaneous_bookings(
         assert booked.count(slot.id) == 1
     finally:
         engine.dispose()
+
+
+def test_list_slots_shows_those_opened_for_an_area_in_time_order(session_factory, tenancy, now) -> None:
+    with session_scope(session_factory) as session:
+        appointments.create(
+            session=session, area="Harehills", slot_date=date(2025, 11, 21), period="PM", capacity=1, now=now
+        )
+        appointments.next_free_slots(session=session, tenancy_reference=tenancy, count=1, now=now)
+        listed = appointments.list(
+            session=session, area="Harehills", from_date=date(2025, 11, 20), to_date=date(2025, 11, 21)
+        )
+    assert [(slot.slot_date.day, slot.period.value, slot.capacity) for slot in listed] == [
+        (20, "AM", 3),
+        (20, "PM", 3),
+        (21, "PM", 1),
+    ]

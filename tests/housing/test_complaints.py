@@ -118,3 +118,18 @@ def test_create_complaint_refuses_invalid_input_and_writes_nothing(
 ) -> None:
     values = {"tenancy_reference": tenancy, "what_happened": "x", "desired_outcome": "y", "now": now} | overrides
     assert_refused(error, lambda session: complaints.create(session=session, **values))
+
+
+def test_stage2_acknowledgement_and_extension_use_stage2_clocks(session_factory, tenancy, now) -> None:
+    """Stage 2: respond within 20 working days of acknowledging; an extension of at most 10 working days."""
+    complaint = _complain(session_factory, tenancy, now)
+    with session_scope(session_factory) as session:
+        complaints.escalate(session=session, reference=complaint.reference, reason=None, now=now)
+        acknowledged = complaints.acknowledge(session=session, reference=complaint.reference, now=now)
+        assert acknowledged.stage2_acknowledged_at == now
+        assert acknowledged.respond_by == date(2025, 12, 17)
+        extended = complaints.extend(
+            session=session, reference=complaint.reference, working_days=10, reason="Independent survey", now=now
+        )
+    assert extended.respond_by == date(2026, 1, 5)  # skipping Christmas, Boxing Day and New Year
+    assert (extended.stage1_extension_days, extended.stage2_extension_days) == (0, 10)

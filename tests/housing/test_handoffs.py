@@ -198,3 +198,17 @@ def test_concurrent_requests_from_one_sender_make_one_handoff(database_url, now)
             assert len(handoffs.list(session=session, status=None)) == 1
     finally:
         engine.dispose()
+
+
+def test_update_handoff_changes_urgency_and_summary_while_open(session_factory, assert_refused, now) -> None:
+    handoff = _request(session_factory, now)
+    with session_scope(session_factory) as session:
+        changed = handoffs.update(
+            session=session, reference=handoff.reference, urgency="high", summary="Call back", now=now
+        )
+        assert (changed.urgency, changed.summary) == (Urgency.HIGH, "Call back")
+        handoffs.close(session=session, reference=handoff.reference, now=now)
+    assert_refused(
+        InvalidStatusTransition,
+        lambda session: handoffs.update(session=session, reference=handoff.reference, urgency="normal"),
+    )

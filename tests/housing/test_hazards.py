@@ -6,6 +6,7 @@ from bot.housing import attachments, hazards, references, repairs
 from bot.housing.db import session_scope
 from bot.housing.enums import HazardSeverity, HazardStatus, Priority
 from bot.housing.errors import (
+    AttachmentNotFound,
     EmptyDescription,
     InvalidAttachment,
     InvalidChoice,
@@ -155,3 +156,20 @@ def test_photos_attach_to_a_hazard_or_a_repair_once_each(session_factory, assert
             session=session, repair_reference=references.format_reference(references.REPAIR, 99), **photo
         ),
     )
+
+
+def test_attachment_lookup_by_id(session_factory, assert_refused, tenancy, now) -> None:
+    case = _report(session_factory, tenancy, now)
+    with session_scope(session_factory) as session:
+        stored = attachments.create(
+            session=session,
+            hazard_reference=case.reference,
+            path="var/media/2.png",
+            content_type="image/png",
+            size_bytes=10,
+            sha256="cd" * 32,
+            now=now,
+        )
+        assert attachments.get_or_raise(session=session, attachment_id=stored.id).path == "var/media/2.png"
+        assert attachments.get(session=session, attachment_id=999) is None
+    assert_refused(AttachmentNotFound, lambda session: attachments.get_or_raise(session=session, attachment_id=999))

@@ -101,3 +101,14 @@ def test_marking_refuses_unknown_or_unsent_messages(session_factory, assert_refu
     assert_refused(
         OutboxMessageNotFound, lambda session: outbox.mark_delivered(session=session, provider_message_id="nope")
     )
+
+
+def test_list_and_get_outbox_messages_by_status(session_factory, assert_refused, now) -> None:
+    first = _queue(session_factory, now, key="a")
+    _queue(session_factory, now, key="b", channel="telegram", to="5550001")
+    with session_scope(session_factory) as session:
+        outbox.claim_due(session=session, limit=1, now=now)
+        assert [m.id for m in outbox.list(session=session, status="sending")] == [first.id]
+        assert [m.to_address for m in outbox.list(session=session, status=OutboxStatus.QUEUED)] == ["5550001"]
+        assert outbox.get(session=session, message_id=999) is None
+    assert_refused(OutboxMessageNotFound, lambda session: outbox.get_or_raise(session=session, message_id=999))

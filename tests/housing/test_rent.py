@@ -119,3 +119,10 @@ def test_concurrent_payments_are_all_counted_in_the_balance(database_url, tenanc
         assert balances == [Decimal("-1.25") * n for n in range(payers * each, 0, -1)]
     finally:
         engine.dispose()
+
+
+def test_changing_the_rent_day_moves_the_next_due_date(session_factory, tenancy, now) -> None:
+    with session_scope(session_factory) as session:
+        rent.update(session=session, tenancy_reference=tenancy, rent_day=4, now=now)
+        summary = rent.summary(session=session, tenancy_reference=tenancy, now=now)
+    assert summary.next_due_date == date(2025, 11, 21)  # the Friday of the same week

@@ -84,3 +84,16 @@ def test_staff_refuses_invalid_input_and_writes_nothing(assert_refused, agent, n
     assert_refused(InvalidChoice, create(role="overlord"))
     assert_refused(InvalidInput, create(username="x y"))
     assert_refused(StaffUserNotFound, lambda session: staff.update(session=session, username="ghost", role="admin"))
+
+
+def test_a_new_password_lifts_a_lock_and_role_changes_stick(session_factory, agent, now) -> None:
+    for attempt in range(5):
+        with pytest.raises((InvalidCredentials, AccountLocked)), session_scope(session_factory) as session:
+            staff.authenticate(
+                session=session, username="amira", password="guess", now=now + timedelta(seconds=attempt)
+            )
+    with session_scope(session_factory) as session:
+        staff.update(session=session, username="amira", password="a brand new passphrase", role="supervisor", now=now)
+    with session_scope(session_factory) as session:
+        member = staff.authenticate(session=session, username="amira", password="a brand new passphrase", now=now)
+    assert member.role is StaffRole.SUPERVISOR

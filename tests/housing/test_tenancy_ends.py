@@ -54,3 +54,17 @@ def test_create_tenancy_end_refuses_invalid_input_and_writes_nothing(
 ) -> None:
     values = {"tenancy_reference": tenancy, "reason": "moving", "end_date": date(2025, 12, 21), "now": now} | overrides
     assert_refused(error, lambda session: tenancy_ends.create(session=session, **values))
+
+
+def test_requests_are_listed_soonest_end_first_and_found_by_reference(session_factory, tenancy, now) -> None:
+    with session_scope(session_factory) as session:
+        later = tenancy_ends.create(
+            session=session, tenancy_reference=tenancy, reason="care", end_date=date(2026, 1, 31), now=now
+        )
+        sooner = tenancy_ends.create(
+            session=session, tenancy_reference=tenancy, reason="transfer", end_date=date(2025, 12, 14), now=now
+        )
+        tenancy_ends.update(session=session, reference=later.reference, status="withdrawn", now=now)
+        assert [r.id for r in tenancy_ends.list(session=session, tenancy_reference=tenancy)] == [sooner.id, later.id]
+        assert [r.id for r in tenancy_ends.list(session=session, status="pending")] == [sooner.id]
+        assert tenancy_ends.get(session=session, reference=sooner.reference.lower()).id == sooner.id

@@ -190,9 +190,7 @@ def upgrade() -> None:
         _fk("verification_attempts", "tenancy_id", "tenancies", ondelete="SET NULL"),
         _one_of("verification_attempts", "channel", CHANNELS),
     )
-    _index(
-        "verification_attempts", "channel", "address", "attempted_at", name="ix_verification_attempts_sender"
-    )
+    _index("verification_attempts", "channel", "address", "attempted_at", name="ix_verification_attempts_sender")
 
     op.create_table(
         "available_homes",
@@ -263,9 +261,7 @@ def upgrade() -> None:
         _one_of("appointment_slots", "period", ("AM", "PM")),
         sa.CheckConstraint("capacity >= 0", name="ck_appointment_slots_capacity_not_negative"),
         # The last line of defence for atomic booking: the counter can never pass the capacity.
-        sa.CheckConstraint(
-            "booked >= 0 AND booked <= capacity", name="ck_appointment_slots_booked_within_capacity"
-        ),
+        sa.CheckConstraint("booked >= 0 AND booked <= capacity", name="ck_appointment_slots_booked_within_capacity"),
     )
 
     op.create_table(
@@ -348,8 +344,7 @@ def upgrade() -> None:
         _fk("attachments", "repair_id", "repair_jobs", ondelete="CASCADE"),
         _fk("attachments", "hazard_case_id", "hazard_cases", ondelete="CASCADE"),
         sa.CheckConstraint(
-            "(repair_id IS NOT NULL AND hazard_case_id IS NULL) "
-            "OR (repair_id IS NULL AND hazard_case_id IS NOT NULL)",
+            "(repair_id IS NOT NULL AND hazard_case_id IS NULL) OR (repair_id IS NULL AND hazard_case_id IS NOT NULL)",
             name="ck_attachments_one_parent",
         ),
         sa.CheckConstraint("size_bytes > 0", name="ck_attachments_size_positive"),
@@ -474,9 +469,7 @@ def upgrade() -> None:
         _fk("feedback", "tenancy_id", "tenancies"),
         _unique("feedback", "reference"),
         _one_of("feedback", "kind", ("compliment", "suggestion", "comment")),
-        sa.CheckConstraint(
-            "rating IS NULL OR (rating >= 1 AND rating <= 5)", name="ck_feedback_rating_range"
-        ),
+        sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="ck_feedback_rating_range"),
     )
     _index("feedback", "tenancy_id")
 

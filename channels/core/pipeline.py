@@ -1,0 +1,406 @@
+"""What happens to a tenant's message after the webhook has checked and parsed it, the same on every channel.
+
+A channel's webhook handler:
+
+1. checks authenticity and parses the provider's payload into an `Incoming` (answering 403/400 itself);
+2. calls `await pipeline.receive(incoming, request.app)` and acknowledges at once (a repeat gets the same
+   answer: `receive` returns False and nothing is processed).
+
+`receive` journals and de-duplicates the message (`Inbox`) and queues it behind the conversation's earlier
+messages (`ConversationWorkers`). Processing then runs off the request:
+
+- the identity and conversation are noted (`identities.record_inbound`, `conversations.touch`);
+- STOP / START / HELP are answered and recorded when the channel honours keywords (SMS, WhatsApp);
+- a reply of "1", "2"... becomes the payload of the button it numbers;
+- photos are downloaded and stored, other media gets a polite sentence;
+- the text goes to Rasa as a `UserMessage` whose metadata always carries {"channel", "address"};
+- photos are attached to the case the conversation is about (read from the tracker), or kept until one is logged.
+
+Every reply, including the channel's own sentences, goes through the channel's `OutboxOutputChannel`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from sanic import Sanic
+from sqlalchemy.orm import Session
+
+from bot.housing import conversations, identities
+from bot.housing.db import session_scope
+from bot.housing.enums import Channel
+from bot.housing.errors import HousingError
+from channels.core import db
+from channels.core.buttons import ButtonMemory, buttons_from_events, option_number, payload_for
+from channels.core.inbox import Inbox
+from channels.core.keywords import Keyword, classify
+from channels.core.media import (
+    MediaFetcher,
+    MediaItem,
+    MediaPolicy,
+    MediaRejected,
+    PendingMedia,
+    StoredMedia,
+    attach,
+    case_reference,
+    store_media,
+)
+from channels.core.messages import channel_text, media_kind_name, photos_phrase
+from channels.core.ordering import ConversationWorkers
+from channels.core.output import OutboxOutputChannel, address_hash, reply_key, sender_id_for
+
+logger = logging.getLogger(__name__)
+
+AGENT_WAIT_SECONDS = 300.0
+"""How long a message waits for the model to finish loading before it is dropped (logged)."""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A tenant's message as a channel parsed it.
+
+    Attributes:
+        channel: The housing channel (sms, whatsapp, telegram).
+        address: The canonical address: E.164 number or Telegram user id.
+        external_id: The provider's id of the message (MessageSid, update_id), for de-duplication.
+        text: The text, already through `channels.intake.prepare_text`; "" when there is none.
+        media: Photos and other media, in the order sent.
+        metadata: Extra metadata for Rasa (e.g. {"profile_name": ...}); "channel" and "address" are added.
+    """
+
+    channel: Channel
+    address: str
+    external_id: str
+    text: str = ""
+    media: tuple[MediaItem, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sender_id(self) -> str:
+        """Return the Rasa sender id, "<channel>:<address>"."""
+        return sender_id_for(self.channel, self.address)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the message as JSON-ready data (for the inbox journal)."""
+        return {
+            "channel": self.channel.value,
+            "address": self.address,
+            "external_id": self.external_id,
+            "text": self.text,
+            "media": [item.to_dict() for item in self.media],
+            "metadata": dict(self.metadata),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Incoming:
+        """Rebuild a message from `to_dict` output."""
+        return cls(
+            channel=Channel(data["channel"]),
+            address=str(data["address"]),
+            external_id=str(data["external_id"]),
+            text=str(data.get("text") or ""),
+            media=tuple(MediaItem.from_dict(item) for item in data.get("media") or []),
+            metadata=dict(data.get("metadata") or {}),
+        )
+
+
+OutputFactory = Callable[[str | None], OutboxOutputChannel]
+"""Makes the channel's output channel for a turn's key prefix (None for a proactive send)."""
+
+
+@dataclass
+class _TrackerView:
+    events: list[dict[str, Any]]
+    slots: dict[str, Any]
+
+
+class InboundPipeline:
+    """One channel's intake: de-duplicate, order, and process messages off the request."""
+
+    def __init__(
+        self,
+        *,
+        input_channel: str,
+        channel: Channel,
+        output_factory: OutputFactory,
+        fetch_media: MediaFetcher | None = None,
+        honour_keywords: bool = False,
+        media_policy: MediaPolicy | None = None,
+        buttons: ButtonMemory | None = None,
+        journal_dir: Path | None = None,
+        media_dir: Path | None = None,
+        session_factory: Callable[[], Session] | None = None,
+    ) -> None:
+        """Create a channel's pipeline.
+
+        Args:
+            input_channel: Rasa's name of the input channel ("twilio_sms"), recorded on every user event.
+            channel: The housing channel its addresses belong to.
+            output_factory: Makes the channel's output channel (`OutputFactory`).
+            fetch_media: Downloads one photo; None if the channel receives no media.
+            honour_keywords: Answer STOP / START / HELP (SMS and WhatsApp).
+            media_policy: Size and type limits for photos.
+            buttons: The channel's memory of buttons shown, shared with its output channels.
+            journal_dir: Where the inbox journal lives (default var/inbox).
+            media_dir: Where photos are stored (default var/media).
+            session_factory: The housing database (default: the channels' configured one).
+        """
+        self.input_channel = input_channel
+        self.channel = Channel(channel)
+        self.output_factory = output_factory
+        self.fetch_media = fetch_media
+        self.honour_keywords = honour_keywords
+        self.media_policy = media_policy or MediaPolicy()
+        self.buttons = buttons or ButtonMemory()
+        self.media_dir = media_dir
+        self.pending_media = PendingMedia(media_dir) if media_dir else PendingMedia()
+        self._session_factory = session_factory
+        self.inbox = Inbox(self.channel, journal_dir=journal_dir, session_factory=session_factory)
+        self.workers = ConversationWorkers(input_channel)
+        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+        self._app: Sanic | None = None
+
+    # -- wiring ------------------------------------------------------------------------------------------------
+
+    def bind(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """Remember Rasa's message handler (call from the input channel's `blueprint`)."""
+        self._on_new_message = on_new_message
+
+    def _factory(self) -> Callable[[], Session]:
+        return self._session_factory or db.session_factory()
+
+    async def receive(self, incoming: Incoming, app: Sanic) -> bool:
+        """Accept a parsed message for processing; return False if it is a repeat (acknowledge it, do nothing).
+
+        Returns within milliseconds: processing continues in the conversation's worker task.
+
+        Raises:
+            HousingError: If the provider id is blank or too long (answer 400).
+        """
+        self._app = app
+        if not await self.inbox.accept(incoming.external_id, incoming.to_dict()):
+            return False
+        self.workers.submit(incoming.sender_id, lambda: self._run(incoming))
+        return True
+
+    async def replay(self, app: Sanic) -> int:
+        """Queue every message received but not processed before the last shutdown; return how many."""
+        self._app = app
+        count = 0
+        for external_id, entry in self.inbox.pending():
+            try:
+                incoming = Incoming.from_dict(entry)
+                await self.inbox.ensure_recorded(external_id)
+            except (KeyError, ValueError, HousingError):
+                logger.warning("%s: dropping an unreadable journal entry", self.input_channel)
+                await self.inbox.done(external_id)
+                continue
+            self.workers.submit(incoming.sender_id, lambda incoming=incoming: self._run(incoming))  # type: ignore[misc]
+            count += 1
+        if count:
+            logger.info("%s: processing %d message(s) received before the last shutdown", self.input_channel, count)
+        return count
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until every accepted message has been processed (tests, graceful shutdown)."""
+        await self.workers.drain(timeout)
+
+    async def shutdown(self) -> None:
+        """Stop processing at once; unprocessed messages stay journalled for the next start."""
+        await self.workers.cancel()
+
+    # -- processing --------------------------------------------------------------------------------------------
+
+    async def _run(self, incoming: Incoming) -> None:
+        try:
+            await self.process(incoming)
+        except asyncio.CancelledError:
+            raise  # shutting down: the journal entry stays and the message is processed after the restart
+        except Exception:
+            logger.exception("%s: processing a message failed", self.input_channel)
+        await self.inbox.done(incoming.external_id)
+
+    async def _agent(self) -> Any | None:
+        """Return the loaded Rasa agent, waiting while the model is still loading."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + AGENT_WAIT_SECONDS
+        while True:
+            agent = getattr(self._app.ctx, "agent", None) if self._app is not None else None
+            if agent is not None and agent.is_ready():
+                return agent
+            if loop.time() > deadline:
+                return None
+            await asyncio.sleep(0.5)
+
+    async def _tracker(self, agent: Any | None, sender_id: str) -> _TrackerView | None:
+        if agent is None or agent.tracker_store is None:
+            return None
+        try:
+            tracker = await agent.tracker_store.retrieve(sender_id)
+        except Exception:
+            logger.exception("%s: could not read a tracker", self.input_channel)
+            return None
+        if tracker is None:
+            return None
+        return _TrackerView(
+            events=[event.as_dict() for event in tracker.events], slots=dict(tracker.current_slot_values())
+        )
+
+    def _note_contact(self, incoming: Incoming) -> bool:
+        """Record the identity and conversation; return whether the sender had opted out."""
+        with session_scope(self._factory()) as session:
+            identity = identities.record_inbound(session=session, channel=incoming.channel, address=incoming.address)
+            conversations.touch(
+                session=session,
+                sender_id=incoming.sender_id,
+                channel=incoming.channel,
+                channel_identity_id=identity.id,
+            )
+            return identity.opted_out_at is not None
+
+    def _set_opted_out(self, incoming: Incoming, opted_out: bool) -> None:
+        with session_scope(self._factory()) as session:
+            identities.update(
+                session=session,
+                channel=incoming.channel,
+                address=incoming.address,
+                opted_out=opted_out,
+                actor=f"tenant:{incoming.sender_id}",
+            )
+
+    def _opt_out_with_confirmation(self, incoming: Incoming, output: OutboxOutputChannel) -> None:
+        # One transaction: the confirmation is queued before the opt-out is recorded (the outbox refuses
+        # opted-out recipients), and neither happens without the other.
+        with session_scope(self._factory()) as session:
+            output.create_rows(session, incoming.address, output.render(channel_text("opt_out_confirmed"), []))
+            identities.update(
+                session=session,
+                channel=incoming.channel,
+                address=incoming.address,
+                opted_out=True,
+                actor=f"tenant:{incoming.sender_id}",
+            )
+
+    async def _keyword(self, keyword: Keyword, incoming: Incoming, output: OutboxOutputChannel) -> None:
+        logger.info("%s: %s keyword from %s", self.input_channel, keyword.value, address_hash(incoming.address))
+        if keyword is Keyword.STOP:
+            await asyncio.to_thread(self._opt_out_with_confirmation, incoming, output)
+            output.queued()
+        elif keyword is Keyword.START:
+            await asyncio.to_thread(self._set_opted_out, incoming, False)
+            await output.send_text_message(incoming.sender_id, channel_text("opt_in_confirmed"))
+        else:
+            await output.send_text_message(incoming.sender_id, channel_text("help"))
+
+    async def _resolve_option(self, sender_id: str, text: str, agent: Any | None) -> str:
+        """Turn a numbered reply into the payload of the button it picks; any other text is returned as is."""
+        if option_number(text) is None:
+            return text
+        if self.buttons.known(sender_id):
+            payload = self.buttons.resolve(sender_id, text)
+        else:
+            view = await self._tracker(agent, sender_id)
+            payload = payload_for(text, buttons_from_events(view.events)) if view else None
+        return payload or text
+
+    async def _fetch(self, items: tuple[MediaItem, ...]) -> tuple[list[StoredMedia], list[str]]:
+        """Download and store the photos; return them and the sentences to send about the rest."""
+        stored: list[StoredMedia] = []
+        notices: list[str] = []
+        unreadable: list[str] = []
+        for item in items:
+            if item.kind != "image" or self.fetch_media is None:
+                unreadable.append(item.kind)
+                continue
+            try:
+                fetched = await self.fetch_media(item, self.media_policy)
+                stored.append(await asyncio.to_thread(store_media, fetched, self.media_dir))
+            except MediaRejected as rejected:
+                logger.info("%s: media rejected (%s)", self.input_channel, rejected)
+                if rejected.reason == "too_large":
+                    notices.append(channel_text("media_too_large", limit_mb=self.media_policy.limit_mb))
+                elif rejected.reason == "unsupported":
+                    unreadable.append("document" if (item.content_type or "").startswith("application/") else "other")
+                else:
+                    notices.append(channel_text("media_failed"))
+        for kind in dict.fromkeys(unreadable):  # one sentence per kind, in order
+            notices.append(channel_text("media_unsupported", kind=media_kind_name(kind)))
+        return stored, list(dict.fromkeys(notices))
+
+    async def _settle_media(
+        self, sender_id: str, stored: list[StoredMedia], output: OutboxOutputChannel, agent: Any | None
+    ) -> None:
+        """Attach new and waiting photos to the conversation's case, or keep them until one is logged."""
+        waiting = await asyncio.to_thread(self.pending_media.peek, sender_id)
+        if not stored and not waiting:
+            return
+        view = await self._tracker(agent, sender_id)
+        case = case_reference(view.events, view.slots) if view else None
+        if case is not None:
+            kind, reference = case
+            try:
+                count = await asyncio.to_thread(attach, self._factory(), [*waiting, *stored], kind, reference)
+            except HousingError:
+                logger.exception("%s: could not attach photos to a case", self.input_channel)
+            else:
+                await asyncio.to_thread(self.pending_media.clear, sender_id)
+                await output.send_text_message(
+                    sender_id, channel_text("media_attached", photos=photos_phrase(count), reference=reference)
+                )
+                return
+        if stored:
+            await asyncio.to_thread(self.pending_media.add, sender_id, stored)
+            await output.send_text_message(sender_id, channel_text("media_received"))
+
+    def metadata_for(self, incoming: Incoming, stored: list[StoredMedia]) -> dict[str, Any]:
+        """Return the Rasa message metadata: the channel's extras, then channel and address (always present)."""
+        metadata = dict(incoming.metadata)
+        if stored:
+            metadata["photos"] = len(stored)
+        metadata["channel"] = incoming.channel.value
+        metadata["address"] = incoming.address
+        return metadata
+
+    async def process(self, incoming: Incoming) -> None:
+        """Process one message in full (normally called by the conversation's worker, not directly)."""
+        sender_id = incoming.sender_id
+        output = self.output_factory(reply_key(sender_id, incoming.external_id))
+        was_opted_out = await asyncio.to_thread(self._note_contact, incoming)
+        text = incoming.text.strip()
+        if self.honour_keywords and not incoming.media:
+            keyword = classify(text)
+            if keyword is not None:
+                await self._keyword(keyword, incoming, output)
+                return
+        if was_opted_out:
+            # Writing to us again asks for replies, which the outbox refuses while the opt-out stands.
+            await asyncio.to_thread(self._set_opted_out, incoming, False)
+        agent = await self._agent()
+        if agent is None:
+            logger.error("%s: no model loaded after %.0f s; message dropped", self.input_channel, AGENT_WAIT_SECONDS)
+            return
+        text = await self._resolve_option(sender_id, text, agent)
+        self.buttons.forget(sender_id)
+        stored, notices = await self._fetch(incoming.media)
+        if text:
+            if self._on_new_message is None:
+                raise RuntimeError(f"{self.input_channel}: pipeline used before its blueprint was built")
+            await self._on_new_message(
+                UserMessage(
+                    text,
+                    output,
+                    sender_id,
+                    input_channel=self.input_channel,
+                    message_id=incoming.external_id,
+                    metadata=self.metadata_for(incoming, stored),
+                )
+            )
+        await self._settle_media(sender_id, stored, output, agent)
+        for notice in notices:
+            await output.send_text_message(sender_id, notice)
