@@ -6,8 +6,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from bot.housing import identities, one_time_codes, outbox, verification
+from bot.housing import identities, one_time_codes, outbox, tenancies, verification
 from bot.housing.db import session_scope
 from bot.housing.errors import InvalidInput
 from bot.housing.models import OneTimeCode
@@ -37,7 +38,7 @@ def check(session_factory, code, now, link=False):
 def test_code_goes_by_sms_to_the_number_on_file_and_only_its_hash_is_stored(session_factory, tenancy, now):
     code = issue(session_factory, tenancy, now)
     with session_scope(session_factory) as session:
-        row = session.query(OneTimeCode).one()
+        row = session.execute(select(OneTimeCode)).scalar_one()
         assert code not in (row.code_hash, row.salt)
         assert outbox.list(session=session)[-1].channel.value == "sms"
 
@@ -84,7 +85,7 @@ def test_three_wrong_codes_lock_the_sender_even_against_the_right_code(session_f
 def test_no_code_without_a_mobile_number_on_file(session_factory, make_tenancy, now):
     tenancy = make_tenancy()
     with session_scope(session_factory) as session:
-        for tenant in verification.household_tenants(session, tenancy_id=_tenancy_id(session, tenancy)):
+        for tenant in tenancies.household(session=session, reference=tenancy):
             tenant.phone = None
     with session_scope(session_factory) as session:
         assert not one_time_codes.issue(
@@ -101,8 +102,3 @@ def test_template_without_a_code_placeholder_is_refused(session_factory, tenancy
             message_template="hello", now=now,
         )  # fmt: skip
 
-
-def _tenancy_id(session, reference):
-    from bot.housing import tenancies
-
-    return tenancies.get_or_raise(session=session, reference=reference).id
