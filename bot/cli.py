@@ -105,6 +105,21 @@ def evaluate(
         raise typer.Exit(1)
 
 
+@app.command("select-pipeline")
+def select_pipeline(
+    folds: int = typer.Option(3, min=2, max=10, help="Cross-validation folds."),
+    out: Path = typer.Option(Path("results/pipeline-selection.md"), help="Where to write the comparison."),
+) -> None:
+    """Compare NLU hyper-parameter candidates by cross-validation on the training data (slow: folds x candidates)."""
+    from bot.nlp.select_pipeline import render, run
+
+    results = run(PROJECT_ROOT, folds=folds)
+    target = PROJECT_ROOT / out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(results, folds), encoding="utf-8")
+    typer.echo(f"best: {results[0].name} (macro-F1 {results[0].intent_macro_f1:.4f}); table in {out}")
+
+
 @app.command()
 def validate() -> None:
     """Check domain, rules, stories and NLU data with `rasa data validate`, failing on any real warning."""

@@ -111,7 +111,12 @@ def _bare(address: str) -> str:
 
 
 def _twilio_error(status: HTTPStatus, code: int, message: str) -> dict[str, Any]:
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -177,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
         network = self.server.network
         message = network.record(to=to, from_=sender, body=text, media_urls=media_urls)
         created = format_datetime(datetime.now(timezone.utc), usegmt=True)
-        resource = {
+        resource: dict[str, Any] = {
             "sid": message.sid,
             "account_sid": network.account_sid,
             "to": to,
@@ -252,8 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = f"/{API_VERSION}/Accounts/{network.account_sid}/Messages/{message_sid}/Media/{media_sid}"
         with network.lock:
             network.media[path] = (content_type, body)
-        host, port = self.server.server_address[:2]
-        self._json(HTTPStatus.CREATED, {"url": f"http://{host}:{port}{path}", "content_type": content_type})
+        self._json(HTTPStatus.CREATED, {"url": self.server.base_url + path, "content_type": content_type})
 
     # -- plumbing --------------------------------------------------------------------------------------------
 
@@ -327,7 +331,8 @@ class PhoneNetworkServer(ThreadingHTTPServer):
     def base_url(self) -> str:
         """Return the root URL, the value for TWILIO_API_BASE_URL."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
 
 
 def start_in_thread(network: Network, port: int = 0) -> PhoneNetworkServer:

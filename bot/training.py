@@ -19,9 +19,16 @@ from bot.settings import PROJECT_ROOT
 MODEL_PREFIX = "tenantline-"
 SPACY_MODEL_DIR = Path("var") / "spacy" / "en_tenantline"
 
-# What the trained model depends on, relative to the project root. Directories are walked recursively.
-FINGERPRINT_INPUTS = ("config.yml", "domain", "data", "bot/nlp", str(SPACY_MODEL_DIR / "meta.json"))
-FINGERPRINT_SUFFIXES = {".yml", ".yaml", ".py", ".json", ".jsonl"}
+# What the trained model depends on, relative to the project root. Directories are walked recursively. Code of
+# custom components (bot/nlp/safety.py) is not here: it is loaded at run time and trains nothing.
+FINGERPRINT_INPUTS = (
+    "config.yml",
+    "domain",
+    "data",
+    str(SPACY_MODEL_DIR / "meta.json"),
+    str(SPACY_MODEL_DIR / "entity_ruler"),
+)
+FINGERPRINT_SUFFIXES = {".yml", ".yaml", ".json", ".jsonl"}
 
 
 def _input_files(root: Path) -> Iterable[Path]:

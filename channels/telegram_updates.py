@@ -135,8 +135,12 @@ def parse_update(data: Any) -> Inbound:
     update_id = data.get("update_id")
     if isinstance(update_id, bool) or not isinstance(update_id, int) or update_id < 0:
         raise NotAnUpdate("the body has no integer update_id")
+    used = {key: data[key] for key in ("message", "callback_query") if key in data}
+    if not used:
+        # Edits, channel posts, membership changes and everything newer than this code: acknowledged, not read.
+        return Inbound(update_id, Kind.IGNORED)
     try:
-        update = Update.de_json(data, None)
+        update = Update.de_json({"update_id": update_id, **used}, None)
     except Exception as error:  # python-telegram-bot raises whatever a malformed field provokes
         raise NotAnUpdate(f"the update could not be read: {type(error).__name__}") from error
     if update is None:
@@ -145,8 +149,7 @@ def parse_update(data: Any) -> Inbound:
         return _button(update)
     if update.message is not None:
         return _message(update_id, update.message)
-    # Edits, channel posts, membership changes and everything newer than this code: acknowledged, not processed.
-    return Inbound(update_id, Kind.IGNORED)
+    raise NotAnUpdate("the update has an empty message")
 
 
 def _button(update: Update) -> Inbound:
@@ -171,7 +174,7 @@ def _message(update_id: int, message: Message) -> Inbound:
     sender = message.from_user
     if sender is None or sender.is_bot:
         return Inbound(update_id, Kind.IGNORED)
-    base = {"user_id": sender.id, "chat_id": message.chat.id}
+    base: dict[str, Any] = {"user_id": sender.id, "chat_id": message.chat.id}
     if message.chat.type != Chat.PRIVATE:
         # Answer only when spoken to, so a bot added to a residents' group does not answer every message.
         if message.text or message.caption or message.photo:
@@ -213,14 +216,15 @@ def _message(update_id: int, message: Message) -> Inbound:
 
 def _typed(update_id: int, text: str, base: dict[str, Any]) -> Inbound:
     command = _COMMAND.match(text.strip())
-    if command is None:
-        return Inbound(update_id, Kind.TEXT, text=text, **base)
-    name, rest = command.group(1).lower(), (command.group(2) or "").strip()
-    if name == "start":
+    if command is not None and command.group(1).lower() == "start":
         return Inbound(update_id, Kind.START, text=GREETING, **base)
-    # Any other command is read as words, so it cannot select an intent directly.
-    words = " ".join(part for part in (name.replace("_", " "), rest) if part)
-    return Inbound(update_id, Kind.TEXT, text=words, **base)
+    if command is not None:
+        # Any other command is read as words, so it cannot select an intent directly.
+        rest = (command.group(2) or "").strip()
+        words = " ".join(part for part in (command.group(1).lower().replace("_", " "), rest) if part)
+        return Inbound(update_id, Kind.TEXT, text=words, **base)
+    # Rasa reads any text starting with "/" as an intent, with entities in braces: never let typing do that.
+    return Inbound(update_id, Kind.TEXT, text=text.lstrip().lstrip("/"), **base)
 
 
 # -- what TenantLine sends back ------------------------------------------------------------------------------

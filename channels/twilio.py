@@ -479,12 +479,18 @@ class TwilioInput(InputChannel):
         self.pipeline.bind(on_new_message)
         blueprint = Blueprint(f"tenantline_{self.name()}", __name__)
 
+        # Sanic needs plain functions as handlers (it tags them), so the methods are wrapped.
+        @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        blueprint.add_route(health, "/", methods=["GET"], name="health")
-        blueprint.add_route(self.handle_message, "/webhook", methods=["POST"], name="webhook")
-        blueprint.add_route(self.handle_status, "/status", methods=["POST"], name="status")
+        @blueprint.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            return await self.handle_message(request)
+
+        @blueprint.route("/status", methods=["POST"])
+        async def status(request: Request) -> HTTPResponse:
+            return await self.handle_status(request)
         install_runtime(blueprint, self.pipeline, on_start=self.register_sender, on_stop=self.sender.close)
         return blueprint
 

@@ -14,6 +14,7 @@ the one Telegram sends.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -54,6 +55,8 @@ class RecordedRequest:
     params: dict[str, Any]
     at: float
     """`time.monotonic()` when it arrived, for rate-limit checks."""
+    status: int
+    """The HTTP status the fake answered."""
 
 
 @dataclass
@@ -112,29 +115,29 @@ class _Handler(BaseHTTPRequestHandler):
             return
         token, method = path.removeprefix("/bot").split("/", 1)
         params = self._params()
+        status, body = self._answer(token, method, params)
         with state.changed:
-            state.requests.append(RecordedRequest(method, token, params, time.monotonic()))
+            state.requests.append(RecordedRequest(method, token, params, time.monotonic(), int(status)))
             state.changed.notify_all()
-        if token != state.token:
-            self._reply(HTTPStatus.UNAUTHORIZED, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-            return
+        self._reply(status, body)
+
+    def _answer(self, token: str, method: str, params: dict[str, Any]) -> tuple[HTTPStatus, dict[str, Any]]:
+        if token != self.server.state.token:
+            return HTTPStatus.UNAUTHORIZED, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         failure = self._take_failure(method)
         if failure is not None:
             body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
-            self._reply(HTTPStatus(failure.status), body)
-            return
+            return HTTPStatus(failure.status), body
         answer = _METHODS.get(method)
         if answer is None:
-            self._reply(HTTPStatus.NOT_FOUND, {"ok": False, "error_code": 404, "description": "Not Found"})
-            return
+            return HTTPStatus.NOT_FOUND, {"ok": False, "error_code": 404, "description": "Not Found"}
         try:
-            result = answer(state, params)
+            result = answer(self.server.state, params)
         except _BadRequest as error:
-            self._reply(HTTPStatus.BAD_REQUEST, {"ok": False, "error_code": 400, "description": str(error)})
-            return
-        self._reply(HTTPStatus.OK, {"ok": True, "result": result})
+            return HTTPStatus.BAD_REQUEST, {"ok": False, "error_code": 400, "description": str(error)}
+        return HTTPStatus.OK, {"ok": True, "result": result}
 
     def _params(self) -> dict[str, Any]:
         query = dict(parse_qsl(urlsplit(self.path).query))
@@ -298,15 +301,15 @@ class FakeTelegram:
             return [request for request in self.state.requests if method is None or request.method == method]
 
     def sent(self, chat_id: int | str | None = None) -> list[dict[str, Any]]:
-        """Return the parameters of every sendMessage call, optionally to one chat."""
+        """Return the parameters of every sendMessage call the fake accepted, optionally to one chat."""
         return [
             call.params
             for call in self.calls("sendMessage")
-            if chat_id is None or str(call.params.get("chat_id")) == str(chat_id)
+            if call.status == HTTPStatus.OK and (chat_id is None or str(call.params.get("chat_id")) == str(chat_id))
         ]
 
     def texts(self, chat_id: int | str | None = None) -> list[str]:
-        """Return the texts sent with sendMessage, optionally to one chat."""
+        """Return the texts of the messages the fake accepted, optionally to one chat."""
         return [str(params.get("text")) for params in self.sent(chat_id)]
 
     @property
@@ -314,6 +317,19 @@ class FakeTelegram:
         """Return the file paths downloaded, in order."""
         with self.state.lock:
             return list(self.state.downloads)
+
+    async def wait_for_texts(self, count: int, *, chat_id: int | str | None = None, timeout: float = 10.0) -> list[str]:
+        """Wait (without blocking the event loop) until `count` messages were sent; return all texts sent.
+
+        Raises:
+            AssertionError: If fewer arrived within `timeout` seconds, naming what did arrive.
+        """
+        deadline = time.monotonic() + timeout
+        while len(self.texts(chat_id)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} Telegram message(s), got {self.texts(chat_id)}")
+            await asyncio.sleep(0.02)
+        return self.texts(chat_id)
 
     def wait_for(self, condition: Callable[[FakeTelegram], bool], timeout: float = 5.0) -> bool:
         """Block until `condition(self)` holds or `timeout` seconds pass; return whether it held.
