@@ -171,6 +171,7 @@ class OutboxDispatcher:
         self._lanes: dict[tuple[Channel, str], asyncio.Task[None]] = {}
         self._lane_queues: dict[tuple[Channel, str], list[OutgoingMessage]] = {}
         self._in_flight: set[int] = set()
+        self._claiming = 0
 
     def _factory(self) -> Callable[[], Session]:
         return self._session_factory or db.session_factory()
@@ -212,11 +213,15 @@ class OutboxDispatcher:
         deadline = loop.time() + timeout
         while True:
             await self.run_once()
-            if not self._lanes:
+            # A claim by the background loop may still be on its way back from the database thread.
+            if not self._lanes and not self._claiming:
                 return
             if loop.time() > deadline:
                 raise TimeoutError("the outbox dispatcher is still sending")
-            await asyncio.wait(list(self._lanes.values()), timeout=max(0.0, deadline - loop.time()))
+            if self._lanes:
+                await asyncio.wait(list(self._lanes.values()), timeout=max(0.0, deadline - loop.time()))
+            else:
+                await asyncio.sleep(0.01)
 
     # -- the loop ----------------------------------------------------------------------------------------------
 
@@ -243,7 +248,11 @@ class OutboxDispatcher:
     async def run_once(self) -> int:
         """Claim due messages and start sending them; return how many were claimed."""
         self._wake.clear()
-        claimed = await asyncio.to_thread(self._claim)
+        self._claiming += 1
+        try:
+            claimed = await asyncio.to_thread(self._claim)
+        finally:
+            self._claiming -= 1
         for message in claimed:
             if message.id in self._in_flight:
                 continue  # our own send outlived its lease; it is still going, do not send twice

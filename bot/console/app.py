@@ -28,10 +28,12 @@ from bot.clocks.calendar import to_london
 from bot.console import views
 from bot.console.config import ConsoleConfig
 from bot.console.rasa_api import RasaClient
+from bot.console.records import day_label
 from bot.console.sessions import SessionStore, SignInThrottle
 from bot.console.state import ConsoleState, Staff
 from bot.console.views.conversation import PageNotFound
 from bot.console.web import console, error_page, session_token
+from bot.console.workflow import CHANNEL_LABELS
 from bot.housing import staff as staff_service
 from bot.housing.db import create_engine_for, make_session_factory, session_scope
 from bot.housing.enums import StaffRole
@@ -42,6 +44,8 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_REQUEST_BYTES = 256 * 1024
 """Forms hold at most a few thousand characters; anything larger is refused before it is read."""
+
+CHANNEL_NAMES = {channel.value: label for channel, label in CHANNEL_LABELS.items()}
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -94,7 +98,8 @@ def build_templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(clock=_clock, iso=_iso, waited=_waited, money=_money)
+    environment.filters.update(clock=_clock, iso=_iso, waited=_waited, money=_money, day=day_label)
+    environment.globals["channel_names"] = CHANNEL_NAMES
     return environment
 
 
@@ -188,7 +193,7 @@ def create_app(
     Returns:
         The app; run it with `bot.console.server.serve` or Sanic's own server.
     """
-    app = Sanic(name, configure_logging=False, register=False)
+    app = Sanic(name, configure_logging=False)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.config.KEEP_ALIVE_TIMEOUT = 15
     app.config.FALLBACK_ERROR_FORMAT = "html"

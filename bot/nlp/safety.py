@@ -54,11 +54,13 @@ def apply_triage(message: Message) -> TriageResult | None:
     if result is None:
         return None
     model_intent = dict(message.get(INTENT) or {})
+    model_ranking = list(message.get(INTENT_RANKING_KEY) or [])
     intent_name = intent_for(result)
     overriding = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
-    ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != intent_name]
     message.set(INTENT, overriding, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [overriding, *ranking], add_to_output=True)
+    # The override stands alone in the ranking: a confident model guess left beside it would make the
+    # FallbackClassifier see two close "top" intents and turn a detected emergency into a fallback.
+    message.set(INTENT_RANKING_KEY, [overriding], add_to_output=True)
     entity = {
         "entity": HAZARD_ENTITY,
         "value": result.danger.value,
@@ -78,6 +80,7 @@ def apply_triage(message: Message) -> TriageResult | None:
             "immediate_danger": result.immediate_danger,
             "model_intent": model_intent.get(INTENT_NAME_KEY),
             "model_confidence": model_intent.get(PREDICTED_CONFIDENCE_KEY),
+            "model_ranking": model_ranking[:5],
         },
         add_to_output=True,
     )

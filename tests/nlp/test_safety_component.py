@@ -51,9 +51,7 @@ def test_a_hazard_overrides_the_model_with_report_emergency_and_names_the_hazard
     [processed] = component().process([message])
 
     assert processed.get(INTENT) == {"name": EMERGENCY_INTENT, "confidence": 1.0}
-    ranking = processed.get(INTENT_RANKING_KEY)
-    assert ranking[0] == {"name": EMERGENCY_INTENT, "confidence": 1.0}
-    assert {"name": "report_repair", "confidence": 0.8} in ranking[1:]
+    assert processed.get(INTENT_RANKING_KEY) == [{"name": EMERGENCY_INTENT, "confidence": 1.0}]
     [entity] = hazards(processed)
     assert entity["value"] == danger
     assert entity["extractor"] == "SafetyTriage"
@@ -62,6 +60,7 @@ def test_a_hazard_overrides_the_model_with_report_emergency_and_names_the_hazard
     assert triage["category"] == "emergency"
     assert triage["model_intent"] == "report_repair"
     assert triage["model_confidence"] == 0.8
+    assert {"name": "report_repair", "confidence": 0.8} in triage["model_ranking"]
     assert triage["matched"]
 
 
@@ -169,3 +168,14 @@ def test_the_component_needs_an_intent_classifier_before_it() -> None:
 
     assert SafetyTriage.required_components() == [IntentClassifier]
     assert SafetyTriage.get_default_config() == {}
+
+
+def test_a_confident_wrong_model_guess_does_not_turn_a_detected_emergency_into_a_fallback() -> None:
+    """The FallbackClassifier runs after the triage: a close second intent must not make it ambiguous."""
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+    message = classified("CO ALARM GOING OFF", intent="out_of_scope", confidence=0.97)
+    [processed] = component().process([message])
+    fallback = FallbackClassifier({"threshold": 0.45, "ambiguity_threshold": 0.1})
+    [final] = fallback.process([processed])
+    assert final.get(INTENT)["name"] == EMERGENCY_INTENT

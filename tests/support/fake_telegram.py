@@ -75,7 +75,7 @@ class _State:
     failures: dict[str, list[_Failure]] = field(default_factory=dict)
     downloads: list[str] = field(default_factory=list)
     message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: Any = field(default_factory=threading.RLock)  # re-entrant: `wait_for` conditions read the state
     changed: threading.Condition = field(init=False)
 
     def __post_init__(self) -> None:
@@ -317,6 +317,18 @@ class FakeTelegram:
         """Return the file paths downloaded, in order."""
         with self.state.lock:
             return list(self.state.downloads)
+
+    async def wait_until(self, condition: Callable[[FakeTelegram], bool], timeout: float = 10.0) -> None:
+        """Wait (without blocking the event loop) until `condition(self)` holds.
+
+        Raises:
+            AssertionError: If it does not within `timeout` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while not condition(self):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not met within {timeout} s; calls: {[c.method for c in self.calls()]}")
+            await asyncio.sleep(0.02)
 
     async def wait_for_texts(self, count: int, *, chat_id: int | str | None = None, timeout: float = 10.0) -> list[str]:
         """Wait (without blocking the event loop) until `count` messages were sent; return all texts sent.

@@ -24,8 +24,6 @@ from bot.housing import audit
 from bot.housing.errors import InvalidReference, NotFound
 from bot.housing.errors import TenancyNotFound as _TenancyGone
 
-CHANNEL_NAMES = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram"}
-
 
 class PageNotFound(Exception):
     """Raised when a route names a conversation, repair or file that does not exist (the app answers 404)."""
@@ -185,7 +183,6 @@ async def conversation_page(
         errors=errors or {},
         values=values or {},
         priorities=records.PRIORITIES,
-        channel_names=CHANNEL_NAMES,
         poll_seconds=state.config.poll_seconds,
     )
 
@@ -266,7 +263,7 @@ async def reply(request: Request, reference: str) -> HTTPResponse:
         return await conversation_page(
             request, reference, errors={"body": str(failed)}, values={"body": body}, status=422, audited=False
         )
-    how = CHANNEL_NAMES[sent.queued.channel.value]
+    how = workflow.CHANNEL_LABELS[sent.queued.channel]
     if sent.queued.route is ReplyRoute.TEMPLATE:
         how = "the approved WhatsApp template"
     if sent.in_transcript:
