@@ -34,8 +34,8 @@ lint: install ## ruff lint and format check
 types: install ## mypy on our packages
 	$(VENV)/bin/mypy
 
-unit: install ## pytest (service layer, clocks, safety, actions, channels)
-	$(VENV)/bin/pytest -q
+unit: install ## pytest without the trained model (service layer, clocks, safety, actions, channels, console)
+	$(VENV)/bin/pytest -q -m "not model"
 
 validate: install ## rasa data validate, failing on every warning that is not known noise
 	@$(TL) validate
@@ -43,9 +43,10 @@ validate: install ## rasa data validate, failing on every warning that is not kn
 train: install ## Train the model unless config, domain and data are unchanged
 	@$(TL) train
 
-conversation-tests: train ## Conversation tests in tests/test_stories.yml
+conversation-tests: train ## Conversation tests (tests/test_stories.yml), then the tests that use the trained model
 	$(PY) -m rasa test core --stories tests/test_stories.yml --model $$($(PY) -c 'from bot.training import model_path; print(model_path())') \
 		--endpoints endpoints.yml --fail-on-prediction-errors --out results/core
+	$(VENV)/bin/pytest -q -m model
 
 bench: install ## Benchmarks (arrives with the benchmarks issue)
 	@echo "make bench: no benchmarks yet; they arrive with the benchmarks issue" >&2; exit 1

@@ -89,6 +89,11 @@ class ChannelMessages(BaseModel):
         "To find your tenancy, you can share the phone number we have for you by tapping the button below."
     )
     telegram_share_phone_button: str = "Share my phone number"
+    telegram_phone_matched: str = "Thanks, that's the number we have for you. What can I help you with?"
+    telegram_phone_unknown: str = (
+        "Thanks. That number isn't one we have on file, so I'll check who you are another way when you need it."
+    )
+    telegram_phone_not_own: str = "Please use the button below to share your own number, not someone else's contact."
 
     class Config:
         extra = "forbid"  # a misspelt key in landlord.yml fails loudly instead of being ignored

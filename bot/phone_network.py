@@ -30,6 +30,7 @@ import itertools
 import json
 import logging
 import secrets
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -43,6 +44,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from twilio.request_validator import RequestValidator
+
+from bot.runner import Service
 
 logger = logging.getLogger(__name__)
 
@@ -366,6 +369,20 @@ def demo_environment(*, port: int = DEFAULT_PORT, rasa_port: int = 5005) -> dict
         "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}",
         "TENANTLINE_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
     }
+
+
+def demo_service(port: int = DEFAULT_PORT) -> Service:
+    """Return the pretend network as a `tenantline run` service (start it before the Rasa server)."""
+    return Service(
+        name="demo phone network",
+        command=[sys.executable, "-m", "bot.phone_network", "--port", str(port)],
+        ready_url=f"http://127.0.0.1:{port}/health",
+    )
+
+
+def simulator_url(rasa_port: int = 5005) -> str:
+    """Return the address of the tenant simulator page on the Rasa server."""
+    return f"http://127.0.0.1:{rasa_port}/webhooks/simulator/"
 
 
 def main(argv: list[str] | None = None) -> None:

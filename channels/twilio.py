@@ -491,6 +491,7 @@ class TwilioInput(InputChannel):
         @blueprint.route("/status", methods=["POST"])
         async def status(request: Request) -> HTTPResponse:
             return await self.handle_status(request)
+
         install_runtime(blueprint, self.pipeline, on_start=self.register_sender, on_stop=self.sender.close)
         return blueprint
 

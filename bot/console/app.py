@@ -32,7 +32,7 @@ from bot.console.records import day_label
 from bot.console.sessions import SessionStore, SignInThrottle
 from bot.console.state import ConsoleState, Staff
 from bot.console.views.conversation import PageNotFound
-from bot.console.web import console, error_page, session_token
+from bot.console.web import FETCH_HEADER, console, error_page, session_token
 from bot.console.workflow import CHANNEL_LABELS
 from bot.housing import staff as staff_service
 from bot.housing.db import create_engine_for, make_session_factory, session_scope
@@ -110,7 +110,7 @@ async def _load_staff(request: Request) -> None:
         return
     state = console(request)
     token = session_token(request)
-    session = state.sessions.get(token)
+    session = state.sessions.get(token, touch=FETCH_HEADER not in request.headers)
     if session is None or token is None:
         return
 

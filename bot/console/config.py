@@ -42,8 +42,8 @@ class ConsoleSettings(Settings):
     console_whatsapp_template: str | None = Field(
         default=None,
         env="TENANTLINE_CONSOLE_WHATSAPP_TEMPLATE",
-        description="Approved WhatsApp template (Twilio content SID) asking the tenant to reply, for use after "
-        "the 24-hour window has closed.",
+        description="Content SID of the approved WhatsApp template whose {{1}} carries the message, offered once "
+        "the 24-hour window has closed (the same template as credentials.yml's WhatsApp `session_template`).",
     )
     media_dir: Path = Field(default=PROJECT_ROOT / "var" / "media", env="TENANTLINE_MEDIA_DIR")
 

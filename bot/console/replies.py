@@ -2,8 +2,9 @@
 
 WhatsApp allows a free-form message only within 24 hours of the tenant's last message (DOMAIN.md, "Messaging
 channel rules"; Twilio error 63016 otherwise). When that window has closed the console offers the two ways that
-still work: the landlord's approved WhatsApp template (which asks the tenant to reply; the text is kept with it),
-or an SMS to the same number. A channel the tenant opted out of (SMS STOP) is never offered.
+still work, and staff choose: the landlord's approved WhatsApp template, whose variable {{1}} carries the message
+(the convention of `channels.whatsapp`, which sends a row's `template_name` with its `template_variables`), or an
+SMS to the same number. A channel the tenant opted out of (SMS STOP) is never offered.
 
 The reply is queued with `bot.housing.outbox.create` under a key made from the form's one-off id, so a double
 click or a resubmitted form queues it once; the outbox dispatcher in the Rasa process sends it.
@@ -174,6 +175,7 @@ def queue_reply(
             body=text,
             idempotency_key=key,
             template_name=template if route is ReplyRoute.TEMPLATE else None,
+            template_variables={"1": text} if route is ReplyRoute.TEMPLATE else None,
             now=now,
         )
     except OptedOut:

@@ -107,8 +107,14 @@ class SessionStore:
         self._sessions[_digest(token)] = session
         return token, session
 
-    def get(self, token: str | None) -> ConsoleSession | None:
-        """Return the live session named by a cookie token and note the request, or None."""
+    def get(self, token: str | None, *, touch: bool = True) -> ConsoleSession | None:
+        """Return the live session named by a cookie token, or None.
+
+        Args:
+            token: The cookie's token.
+            touch: Count this as activity (False for the pages' own background refreshes, so a tablet left open
+                on the queue still signs out when nobody uses it).
+        """
         if not token:
             return None
         key = _digest(token)
@@ -119,7 +125,8 @@ class SessionStore:
         if self._expired(session, now):
             del self._sessions[key]
             return None
-        session.last_seen = now
+        if touch:
+            session.last_seen = now
         return session
 
     def delete(self, token: str | None) -> None:

@@ -13,10 +13,14 @@ Two kinds of "assistant" sit behind the channels:
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import socket
+import statistics
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,15 +34,23 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionSt
 from sanic import Sanic
 from sqlalchemy.orm import Session
 
+from bot.housing import repairs
 from bot.housing.db import create_engine_for, make_session_factory
 from bot.housing.migrate import upgrade
-from bot.housing.seed import seed_demo
+from bot.housing.seed import DEMO_TENANT, seed_demo
 from channels import outbox
 from channels.core import db as channel_db
 from channels.twilio import TwilioConfig
 from channels.twilio_sms import TwilioSmsInput
 from channels.whatsapp import WhatsAppInput
-from tests.support.fake_twilio import AUTH_TOKEN, SMS_NUMBER, WHATSAPP_NUMBER, FakeTwilio, twilio_signature
+from tests.support.fake_twilio import (
+    AUTH_TOKEN,
+    JPEG,
+    SMS_NUMBER,
+    WHATSAPP_NUMBER,
+    FakeTwilio,
+    twilio_signature,
+)
 
 # Several Sanic apps start in one process here; test mode lets Sanic re-apply its start-up optimisations to each.
 Sanic.test_mode = True
@@ -408,3 +420,107 @@ async def rasa_stack(
             except asyncio.TimeoutError:
                 process.kill()
         engine.dispose()
+
+
+@asynccontextmanager
+async def serve_stack(stack: RasaStack, channel: InputChannel) -> AsyncIterator[ChannelServer]:
+    """Serve one channel in front of the trained assistant, the channels using the stack's database."""
+    channel_db.use_session_factory(stack.session_factory)
+    server = ChannelServer([channel], stack.agent)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+        for name in ("sms", "whatsapp", "telegram"):
+            outbox.unregister_sender(name)
+        channel_db.use_session_factory(None)
+
+
+def repair_count(factory: Callable[[], Session]) -> int:
+    """Return how many repairs the demo tenant's tenancy has."""
+    with factory() as session:
+        return len(repairs.list(session=session, tenancy_reference=DEMO_TENANT.tenancy_reference, limit=1000))
+
+
+REPAIR_DESCRIPTION = "It has dripped constantly since Monday and water pools under the sink"
+REPAIR_ANSWERS = (
+    (re.compile(r"date of birth|postcode", re.IGNORECASE), DEMO_TENANT.date_of_birth.strftime("%d/%m/%Y")),
+    (re.compile(r"What is it that needs fixing", re.IGNORECASE), "the kitchen tap"),
+    (re.compile(r"Where is the", re.IGNORECASE), "the kitchen"),
+    (re.compile(r"describe the problem", re.IGNORECASE), REPAIR_DESCRIPTION),
+    (re.compile(r"When can someone get in", re.IGNORECASE), "weekday mornings"),
+)
+"""The demo tenant's answers to the repair questions, by what the question asks."""
+REPAIR_REFERENCE = re.compile(r"raised repair (\S+?):")
+
+
+@dataclass
+class Conversation:
+    """What a scripted conversation sent, received and how long each step took."""
+
+    reference: str = ""
+    forms: list[MultiDict[str]] = field(default_factory=list)
+    transcript: list[str] = field(default_factory=list)
+    acks: list[float] = field(default_factory=list)
+    replies: list[float] = field(default_factory=list)
+
+    def log(self) -> str:
+        return "\n".join(self.transcript)
+
+    def timings(self, channel: str) -> str:
+        return (
+            f"\n{channel} webhook acknowledgement: max {max(self.acks) * 1000:.0f} ms, "
+            f"median {statistics.median(self.acks) * 1000:.0f} ms over {len(self.acks)} messages"
+            f"\n{channel} end-to-end time to the first reply: max {max(self.replies):.2f} s, "
+            f"median {statistics.median(self.replies):.2f} s"
+        )
+
+
+async def report_repair_with_photo(
+    server: ChannelServer,
+    fake: FakeTwilio,
+    *,
+    webhook: str,
+    form: Callable[[str, list[tuple[str, str]] | None], MultiDict[str]],
+    to: str,
+) -> Conversation:
+    """Report a leaking kitchen tap as the demo tenant, sending a photo with the description.
+
+    The tenant answers whatever the assistant asks (verification, item, place, description, access) until a repair
+    reference comes back, timing each webhook's acknowledgement and the arrival of its first reply.
+    """
+    conversation = Conversation()
+
+    async def say(text: str, media: list[tuple[str, str]] | None = None) -> list[str]:
+        seen = len(fake.bodies(to))
+        sent = form(text, media)
+        conversation.forms.append(sent)
+        started = time.perf_counter()
+        response = await server.post(webhook, sent)
+        conversation.acks.append(time.perf_counter() - started)
+        assert response.status == 200
+        await fake.wait_for_messages(seen + 1, to=to, timeout=60)
+        conversation.replies.append(time.perf_counter() - started)
+        await server.settle(timeout=60)
+        new = fake.bodies(to)[seen:]
+        conversation.transcript.extend([f"> {text}" + (" [photo]" if media else ""), *(f"< {n}" for n in new)])
+        return new
+
+    latest = await say("my kitchen tap is leaking")
+    photo_sent = False
+    for _ in range(10):
+        found = [match.group(1) for line in latest if (match := REPAIR_REFERENCE.search(line))]
+        if found:
+            conversation.reference = found[0]
+            break
+        answer = next((reply for pattern, reply in REPAIR_ANSWERS if pattern.search(latest[-1])), None)
+        assert answer is not None, "unexpected question:\n" + conversation.log()
+        if answer == REPAIR_DESCRIPTION and not photo_sent:
+            latest = await say(answer, [(fake.add_media(JPEG, "image/jpeg"), "image/jpeg")])
+            photo_sent = True
+        else:
+            latest = await say(answer)
+    assert conversation.reference, "no repair reference came back:\n" + conversation.log()
+    assert photo_sent, "the assistant never asked for a description:\n" + conversation.log()
+    return conversation

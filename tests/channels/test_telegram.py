@@ -38,7 +38,7 @@ from channels.telegram_sender import TelegramSender, make_bot, markup_from_varia
 from channels.telegram_updates import Kind, NotAnUpdate, parse_update
 from tests.channels.conftest import ChannelServer, FakeAgent
 from tests.support.fake_telegram import BOT_ID, FakeTelegram, Updates, running_fake_telegram
-from tests.support.fake_twilio import JPEG, PNG
+from tests.support.fake_twilio import JPEG
 
 WEBHOOK = "/webhooks/telegram/webhook"
 SECRET = "test-webhook-secret_0123456789"

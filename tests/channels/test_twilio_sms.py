@@ -4,16 +4,17 @@ talking to a fake Twilio API, and a fake agent (or, for tests marked `model`, th
 from __future__ import annotations
 
 import asyncio
-import re
-import statistics
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from multidict import MultiDict
+from rasa import server as rasa_server
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,10 +23,18 @@ from bot.housing.enums import Channel, OutboxStatus, Priority
 from bot.housing.models import OutboxMessage
 from bot.housing.seed import DEMO_TENANT
 from channels import outbox
-from channels.core import db as channel_db
 from channels.core.media import MAX_MEDIA_BYTES
 from channels.twilio_sms import TwilioSmsInput
-from tests.channels.conftest import PUBLIC_URL, ChannelServer, FakeAgent, RasaStack, twilio_config
+from tests.channels.conftest import (
+    PUBLIC_URL,
+    ChannelServer,
+    FakeAgent,
+    RasaStack,
+    repair_count,
+    report_repair_with_photo,
+    serve_stack,
+    twilio_config,
+)
 from tests.support.fake_twilio import JPEG, SMS_NUMBER, FakeTwilio, message_sid, sms_form, status_form
 
 WEBHOOK = "/webhooks/twilio_sms/webhook"
@@ -165,8 +174,6 @@ async def test_sms_numeric_reply_after_a_restart_reads_the_buttons_from_the_trac
     sms_server: ChannelServer, fake_twilio: FakeTwilio, fake_agent: FakeAgent
 ) -> None:
     tracker = fake_agent.tracker_store.tracker(SENDER_ID)
-    from rasa.shared.core.events import BotUttered
-
     tracker.events.append(
         BotUttered(
             "Yes or no?",
@@ -593,43 +600,21 @@ async def test_sms_proactive_send_goes_out_on_sms_to_the_sender_id_address(
     assert fake_twilio.bodies(TENANT) == ["Your operative is on the way."]
 
 
-# -- end to end with the trained assistant ---------------------------------------------------------------------
-
-E2E_TENANT = DEMO_TENANT.phone
-REPAIR_DESCRIPTION = "It has dripped constantly since Monday and water pools under the sink"
-ANSWERS = (
-    (re.compile(r"date of birth|postcode", re.IGNORECASE), DEMO_TENANT.date_of_birth.strftime("%d/%m/%Y")),
-    (re.compile(r"What is it that needs fixing", re.IGNORECASE), "the kitchen tap"),
-    (re.compile(r"Where is the", re.IGNORECASE), "the kitchen"),
-    (re.compile(r"describe the problem", re.IGNORECASE), REPAIR_DESCRIPTION),
-    (re.compile(r"When can someone get in", re.IGNORECASE), "weekday mornings"),
-)
-REFERENCE = re.compile(r"raised repair (\S+?):")
-
-
-@asynccontextmanager
-async def e2e_sms_server(stack: RasaStack, fake: FakeTwilio, tmp_path: Path) -> AsyncIterator[ChannelServer]:
-    """Serve the SMS channel in front of the trained assistant, on the stack's database."""
-    channel_db.use_session_factory(stack.session_factory)
-    channel = TwilioSmsInput(
-        twilio_config(fake, SMS_NUMBER),
-        session_factory=stack.session_factory,
-        journal_dir=tmp_path / "inbox",
-        media_dir=tmp_path / "media",
+async def test_rasa_output_channel_latest_finds_the_sms_channel_by_the_tracker_input_channel(
+    sms_server: ChannelServer, fake_twilio: FakeTwilio
+) -> None:
+    """Rasa's `output_channel=latest` (tracker events API, trigger_intent) matches channels by name."""
+    tracker = DialogueStateTracker.from_events(SENDER_ID, [UserUttered("hi", input_channel="twilio_sms")])
+    request = SimpleNamespace(
+        args={"output_channel": "latest"}, app=SimpleNamespace(ctx=SimpleNamespace(input_channels=sms_server.channels))
     )
-    server = ChannelServer([channel], stack.agent)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-        outbox.unregister_sender("sms")
-        channel_db.use_session_factory(None)
+    output = rasa_server._get_output_channel(request, tracker)  # type: ignore[arg-type]
+    await output.send_response(SENDER_ID, {"text": "Your visit is confirmed.", "buttons": None})
+    await sms_server.settle()
+    assert fake_twilio.bodies(TENANT) == ["Your visit is confirmed."]
 
 
-def repair_count(factory: Callable[[], Session]) -> int:
-    with factory() as session:
-        return len(repairs.list(session=session, tenancy_reference=DEMO_TENANT.tenancy_reference, limit=1000))
+# -- end to end with the trained assistant ---------------------------------------------------------------------
 
 
 @pytest.mark.model
@@ -639,67 +624,33 @@ async def test_sms_tenant_reports_a_repair_with_a_photo_and_gets_the_reference_b
 ) -> None:
     fake = FakeTwilio()
     await fake.start()
-    acks: list[float] = []
-    replies: list[float] = []
-    transcript: list[str] = []
+    channel = TwilioSmsInput(
+        twilio_config(fake, SMS_NUMBER),
+        session_factory=rasa_stack.session_factory,
+        journal_dir=tmp_path / "inbox",
+        media_dir=tmp_path / "media",
+    )
     try:
-        async with e2e_sms_server(rasa_stack, fake, tmp_path) as server:
+        async with serve_stack(rasa_stack, channel) as server:
             before = repair_count(rasa_stack.session_factory)
-
-            forms: list[MultiDict[str]] = []
-
-            async def say(text: str, media: list[tuple[str, str]] | None = None) -> list[str]:
-                seen = len(fake.bodies(E2E_TENANT))
-                form = sms_form(E2E_TENANT, text, media=media)
-                forms.append(form)
-                started = time.perf_counter()
-                response = await server.post(WEBHOOK, form)
-                acks.append(time.perf_counter() - started)
-                assert response.status == 200
-                await fake.wait_for_messages(seen + 1, to=E2E_TENANT, timeout=60)
-                replies.append(time.perf_counter() - started)
-                await server.settle(timeout=60)
-                new = fake.bodies(E2E_TENANT)[seen:]
-                transcript.extend([f"> {text}", *(f"< {line}" for line in new)])
-                return new
-
-            latest = await say("my kitchen tap is leaking")
-            reference = None
-            photo_sent = False
-            for _ in range(10):
-                found = next((REFERENCE.search(line) for line in latest if REFERENCE.search(line)), None)
-                if found:
-                    reference = found.group(1)
-                    break
-                question = latest[-1]
-                answer = next((reply for pattern, reply in ANSWERS if pattern.search(question)), None)
-                assert answer is not None, "unexpected question:\n" + "\n".join(transcript)
-                if answer == REPAIR_DESCRIPTION and not photo_sent:
-                    url = fake.add_media(JPEG, "image/jpeg")
-                    latest = await say(answer, media=[(url, "image/jpeg")])
-                    photo_sent = True
-                else:
-                    latest = await say(answer)
-            assert reference is not None, "no repair reference came back:\n" + "\n".join(transcript)
-            assert photo_sent
-            assert any(f"added your photo to {reference}" in line for line in fake.bodies(E2E_TENANT)), "\n".join(
-                transcript
+            result = await report_repair_with_photo(
+                server,
+                fake,
+                webhook=WEBHOOK,
+                form=lambda text, media: sms_form(TENANT, text, media=media),
+                to=TENANT,
             )
+            assert any(f"added your photo to {result.reference}" in line for line in result.transcript), result.log()
             with rasa_stack.session_factory() as session:
-                assert len(attachments.list(session=session, repair_reference=reference)) == 1
+                assert len(attachments.list(session=session, repair_reference=result.reference)) == 1
             assert repair_count(rasa_stack.session_factory) == before + 1
 
             # Twilio retries the message that completed the report: acknowledged, no second repair job.
-            retried = forms[-1]
-            assert (await server.post(WEBHOOK, retried)).status == 200
-            assert (await server.post(WEBHOOK, retried)).status == 200
+            for _ in range(2):
+                assert (await server.post(WEBHOOK, result.forms[-1])).status == 200
             await server.settle(timeout=60)
             assert repair_count(rasa_stack.session_factory) == before + 1
     finally:
         await fake.stop()
-    print(
-        f"\nSMS webhook acknowledgement: max {max(acks) * 1000:.0f} ms, median {statistics.median(acks) * 1000:.0f} ms"
-        f"\nSMS end-to-end first reply: max {max(replies):.2f} s, median {statistics.median(replies):.2f} s"
-        f" over {len(replies)} turns"
-    )
-    assert max(acks) < 1.0
+    print(result.timings("SMS"))
+    assert max(result.acks) < 1.0

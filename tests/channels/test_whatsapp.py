@@ -7,18 +7,27 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from multidict import MultiDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.housing import identities
+from bot.housing import attachments, identities
 from bot.housing import outbox as outbox_service
 from bot.housing.enums import OutboxStatus
 from bot.housing.models import OutboxMessage
 from bot.housing.seed import DEMO_TENANT
 from channels import outbox
 from channels.whatsapp import WhatsAppInput
-from tests.channels.conftest import ChannelServer, FakeAgent, twilio_config
+from tests.channels.conftest import (
+    ChannelServer,
+    FakeAgent,
+    RasaStack,
+    repair_count,
+    report_repair_with_photo,
+    serve_stack,
+    twilio_config,
+)
 from tests.support.fake_twilio import JPEG, SMS_NUMBER, WHATSAPP_NUMBER, FakeTwilio, status_form, whatsapp_form
 
 WEBHOOK = "/webhooks/whatsapp/webhook"
@@ -240,3 +249,41 @@ async def test_whatsapp_status_callback_marks_read_messages_delivered(
     row = last_row(housing)
     assert (await whatsapp_server.post(STATUS, status_form(row.provider_message_id, "read"))).status == 204
     assert last_row(housing).status is OutboxStatus.DELIVERED
+
+
+# -- end to end with the trained assistant ---------------------------------------------------------------------
+
+
+@pytest.mark.model
+@pytest.mark.asyncio(loop_scope="session")
+async def test_whatsapp_tenant_reports_a_repair_with_a_photo_and_gets_the_reference_on_whatsapp(
+    rasa_stack: RasaStack, tmp_path: Path
+) -> None:
+    fake = FakeTwilio()
+    await fake.start()
+    channel = WhatsAppInput(
+        twilio_config(fake, WHATSAPP_NUMBER),
+        sms_from=SMS_NUMBER,
+        session_factory=rasa_stack.session_factory,
+        journal_dir=tmp_path / "inbox",
+        media_dir=tmp_path / "media",
+    )
+    try:
+        async with serve_stack(rasa_stack, channel) as server:
+            before = repair_count(rasa_stack.session_factory)
+            result = await report_repair_with_photo(
+                server,
+                fake,
+                webhook=WEBHOOK,
+                form=lambda text, media: whatsapp_form(TENANT, text, media=media),
+                to=f"whatsapp:{TENANT}",
+            )
+            assert any(f"added your photo to {result.reference}" in line for line in result.transcript), result.log()
+            with rasa_stack.session_factory() as session:
+                assert len(attachments.list(session=session, repair_reference=result.reference)) == 1
+            assert repair_count(rasa_stack.session_factory) == before + 1
+            assert all(sent["From"] == f"whatsapp:{WHATSAPP_NUMBER}" for sent in fake.sent())
+    finally:
+        await fake.stop()
+    print(result.timings("WhatsApp"))
+    assert max(result.acks) < 1.0

@@ -262,3 +262,20 @@ def test_console_fits_a_tablet_screen_without_sideways_scrolling(chromium, live_
         assert small_targets == 0
     finally:
         context.close()
+
+
+def test_a_possible_emergency_arriving_while_the_assistant_is_paused_is_flagged_and_announced(
+    page, make_handoff, fake_rasa
+) -> None:
+    reference = make_handoff()
+    page.goto("/sign-in")
+    sign_in_with(page, "agent")
+    page.get_by_role("button", name=re.compile(f"^Claim {reference}")).click()
+    expect(page.locator(".assistant-state")).to_have_text("The assistant is paused: only staff reply.")
+
+    fake_rasa.add_user_message(DEMO_SENDER, "I can smell gas in the kitchen", intent="report_emergency")
+
+    flagged = page.locator(".line-tenant .safety")
+    expect(flagged).to_contain_text("Safety: Possible emergency.", timeout=10_000)
+    expect(flagged).to_contain_text("it has not given safety advice: act on this now")
+    expect(page.locator("#announcer")).to_have_text("New message from the tenant. Safety: Possible emergency.")

@@ -35,6 +35,11 @@ def _outbox(housing) -> list[tuple[str, str, str, str | None]]:
         ]
 
 
+def _template_variables(housing) -> list[dict | None]:
+    with session_scope(housing) as session:
+        return [message.template_variables for message in outbox.list(session=session)]
+
+
 def test_reply_is_queued_in_the_outbox_for_the_tenants_number_on_their_channel(
     client_as, make_handoff, fake_rasa, housing
 ) -> None:
@@ -113,6 +118,7 @@ def test_whatsapp_after_24_hours_can_send_the_approved_template(client_as, make_
     _reply(agent, reference, page, "We have an update on your repair", route="template")
 
     assert _outbox(housing) == [("whatsapp", "+447700900001", "We have an update on your repair", TEMPLATE)]
+    assert _template_variables(housing) == [{"1": "We have an update on your repair"}]
 
 
 def test_whatsapp_after_24_hours_can_fall_back_to_sms_to_the_same_number(client_as, make_handoff, housing) -> None:

@@ -35,6 +35,32 @@ def test_session_store_ends_a_session_after_the_idle_timeout() -> None:
     assert store.get(token) is None
 
 
+def test_session_store_background_refreshes_do_not_keep_an_idle_session_alive() -> None:
+    clock = Clock()
+    store = SessionStore(idle=60, lifetime=3600, clock=clock)
+    token, _session = store.create("agent")
+
+    for _ in range(2):
+        clock.now += 25
+        assert store.get(token, touch=False) is not None
+    clock.now += 15
+
+    assert store.get(token) is None
+
+
+def test_console_signs_out_a_tablet_left_open_on_the_queue(client_as, console_app) -> None:
+    clock = Clock()
+    console_app.ctx.console.sessions._clock = clock
+    client = client_as("agent")
+
+    for _ in range(10):
+        clock.now += 5 * 60
+        client.get("/queue/live", headers={"X-Console-Fetch": "1"})
+
+    assert client.get("/queue/live", headers={"X-Console-Fetch": "1"}).status_code == 401
+    assert client.get("/queue").status_code == 303
+
+
 def test_session_store_ends_a_busy_session_at_its_lifetime() -> None:
     clock = Clock()
     store = SessionStore(idle=60, lifetime=300, clock=clock)

@@ -55,6 +55,7 @@
     return {
       key: Number(element.getAttribute("data-last-key")),
       speaker: element.getAttribute("data-last-speaker"),
+      safety: element.getAttribute("data-last-safety"),
       state: element.getAttribute("data-state")
     };
   }
@@ -102,7 +103,11 @@
     var newTranscript = transcriptState(region);
     if (oldTranscript && newTranscript) {
       if (newTranscript.key > oldTranscript.key && newTranscript.speaker === "tenant") {
-        announce("New message from the tenant.");
+        announce(
+          newTranscript.safety
+            ? "New message from the tenant. Safety: " + newTranscript.safety + "."
+            : "New message from the tenant."
+        );
       }
       var pageState = region.getAttribute("data-page-state");
       var notice = document.getElementById("stale-notice");
