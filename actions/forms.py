@@ -34,6 +34,9 @@ CORRECTION_PATTERN = re.compile(
     r"^\W*(?:no+|nope|not|actually|sorry|wait|oops|correction|i\s+meant|i\s+mean|it'?s\s+not)\b", re.IGNORECASE
 )
 MAX_ANSWER_CHARS = 1000
+# Messages the rules answer as a digression before the form asks again, when the model is sure of them.
+DIGRESSION_INTENTS = frozenset({"bot_challenge", "faq", "ask_contact_info", "thank", "greet", "request_human"})
+DIGRESSION_CONFIDENCE = 0.9
 
 YES_WORDS = frozenset({"yes", "y", "yeah", "yep", "yup", "aye", "ok", "okay", "sure", "correct", "true", "ya"})
 NO_WORDS = frozenset({"no", "n", "nope", "nah", "na", "not", "false", "none", "never"})
@@ -42,6 +45,15 @@ NO_WORDS = frozenset({"no", "n", "nope", "nah", "na", "not", "false", "none", "n
 def wants_to_stop(text: str) -> bool:
     """Return True when the tenant asks to stop the current form ("cancel", "forget it", "never mind"...)."""
     return bool(CANCEL_PATTERN.search(text.strip()))
+
+
+def is_digression(tracker: Tracker) -> bool:
+    """Return True for a confident side question (are you a bot? opening hours? a person please) mid-form.
+
+    Refusing it as an answer lets the digression rules reply and then ask the form's question again.
+    """
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name") in DIGRESSION_INTENTS and float(intent.get("confidence") or 0.0) >= DIGRESSION_CONFIDENCE
 
 
 def yes_or_no(tracker: Tracker) -> bool | None:
@@ -109,7 +121,7 @@ class TenantFormValidation(FormValidationAction):
         domain: DomainDict,
     ) -> list[EventType]:
         """Extract every slot the tenant's latest message answers (nothing if it is danger or a wish to stop)."""
-        if latest_intent(tracker) in DANGER_INTENTS or wants_to_stop(latest_text(tracker)):
+        if latest_intent(tracker) in DANGER_INTENTS or wants_to_stop(latest_text(tracker)) or is_digression(tracker):
             return []
         slots = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
         requested = tracker.get_slot("requested_slot")

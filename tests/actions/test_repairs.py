@@ -282,3 +282,16 @@ async def test_change_appointment_cancels_the_visit_but_keeps_the_repair_open(ho
         job = repairs.get_or_raise(session=session, reference=reference)
         assert job.slot_id is None
         assert job.status.value not in {"cancelled", "completed"}
+
+
+async def test_repair_form_lets_a_side_question_be_answered_instead_of_taking_it_as_the_answer(
+    housing, domain, dispatcher, demo_tenant
+):
+    tracker = make_tracker(
+        text="hang on am i talking to a robot",
+        intent="bot_challenge",
+        slots=repair_slots(demo_tenant.phone, repair_item="tap", requested_slot="repair_location"),
+        active_loop="repair_form",
+    )
+    events = slot_sets(await ValidateRepairForm().run(dispatcher, tracker, domain))
+    assert "repair_location" not in events

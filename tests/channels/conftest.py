@@ -514,7 +514,10 @@ async def report_repair_with_photo(
         if found:
             conversation.reference = found[0]
             break
-        answer = next((reply for pattern, reply in REPAIR_ANSWERS if pattern.search(latest[-1])), None)
+        # The channel's own sentences (a photo arrived) may follow the assistant's question: answer the question.
+        answer = next(
+            (reply for line in reversed(latest) for pattern, reply in REPAIR_ANSWERS if pattern.search(line)), None
+        )
         assert answer is not None, "unexpected question:\n" + conversation.log()
         if answer == REPAIR_DESCRIPTION and not photo_sent:
             latest = await say(answer, [(fake.add_media(JPEG, "image/jpeg"), "image/jpeg")])

@@ -36,7 +36,16 @@ from channels.telegram import (
 )
 from channels.telegram_sender import TelegramSender, make_bot, markup_from_variables
 from channels.telegram_updates import Kind, NotAnUpdate, parse_update
-from tests.channels.conftest import ChannelServer, FakeAgent
+from tests.channels.conftest import (
+    REPAIR_ANSWERS,
+    REPAIR_DESCRIPTION,
+    REPAIR_REFERENCE,
+    ChannelServer,
+    FakeAgent,
+    RasaStack,
+    repair_count,
+    serve_stack,
+)
 from tests.support.fake_telegram import BOT_ID, FakeTelegram, Updates, running_fake_telegram
 from tests.support.fake_twilio import JPEG
 
@@ -781,3 +790,73 @@ def test_parse_update_reads_private_kinds_and_ignores_what_tenantline_does_not_u
     bot_message = updates.text("hello")
     bot_message["message"]["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "Other bot"}
     assert parse_update(bot_message).kind is Kind.IGNORED
+
+
+# -- end to end with the trained assistant -----------------------------------------------------------------------
+
+
+@pytest.mark.model
+@pytest.mark.asyncio(loop_scope="session")
+async def test_telegram_tenant_reports_a_repair_with_a_photo_and_gets_the_reference_on_telegram(
+    rasa_stack: RasaStack, tmp_path: Path
+) -> None:
+    """The tenant opens the bot, shares their number, reports a leaking tap with a photo, and gets the reference."""
+    updates = Updates(first_update_id=880000000)
+    with running_fake_telegram() as fake:
+        channel = TelegramInput(
+            telegram_config(fake),
+            options={"set_webhook": False},
+            session_factory=rasa_stack.session_factory,
+            journal_dir=tmp_path / "inbox",
+            media_dir=tmp_path / "media",
+        )
+        async with serve_stack(rasa_stack, channel) as server:
+            transcript: list[str] = []
+            acks: list[float] = []
+
+            async def send(update: dict[str, Any], said: str) -> list[str]:
+                seen = len(fake.texts(USER))
+                started = time.perf_counter()
+                status, _ = await post_update(server, update)
+                acks.append(time.perf_counter() - started)
+                assert status == 200
+                await server.settle(timeout=60)
+                new = fake.texts(USER)[seen:]
+                transcript.extend([f"> {said}", *(f"< {text}" for text in new)])
+                return new
+
+            before = repair_count(rasa_stack.session_factory)
+            opened = await send(updates.text("/start"), "/start")
+            assert any("share the phone number" in text for text in opened), "\n".join(transcript)
+            await send(updates.contact(DEMO_TENANT.phone.removeprefix("+")), "[shares their number]")
+            latest = await send(updates.text("my kitchen tap is leaking"), "my kitchen tap is leaking")
+            reference = ""
+            last_update: dict[str, Any] = {}
+            fake.add_file("tap-photo", JPEG)
+            for _ in range(10):
+                found = [match.group(1) for text in latest if (match := REPAIR_REFERENCE.search(text))]
+                if found:
+                    reference = found[0]
+                    break
+                assert latest, "no reply:\n" + "\n".join(transcript)
+                answer = next((reply for pattern, reply in REPAIR_ANSWERS if pattern.search(latest[-1])), None)
+                assert answer is not None, "unexpected question:\n" + "\n".join(transcript)
+                if answer == REPAIR_DESCRIPTION:
+                    last_update = updates.photo("tap-photo", caption=answer, file_size=len(JPEG))
+                    latest = await send(last_update, answer + " [photo]")
+                else:
+                    last_update = updates.text(answer)
+                    latest = await send(last_update, answer)
+            log = "\n".join(transcript)
+            assert reference, "no repair reference came back:\n" + log
+            assert any(f"added your photo to {reference}" in line for line in transcript), log
+            with rasa_stack.session_factory() as session:
+                assert len(attachments.list(session=session, repair_reference=reference)) == 1
+            assert repair_count(rasa_stack.session_factory) == before + 1
+
+            # Telegram redelivers the update that completed the report: acknowledged, no second repair job.
+            for _ in range(2):
+                assert (await post_update(server, last_update))[0] == 200
+            await server.settle(timeout=60)
+            assert repair_count(rasa_stack.session_factory) == before + 1
+    assert max(acks) < 1.0, acks
