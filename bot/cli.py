@@ -133,8 +133,12 @@ def run(
     demo: bool = typer.Option(True, "--demo/--no-demo", help="Seed the demo landlord before starting."),
     rasa_port: int = typer.Option(5005, help="Port of the Rasa server."),
     action_port: int = typer.Option(5055, help="Port of the action server."),
+    console_port: int = typer.Option(8000, help="Port of the staff console."),
 ) -> None:
-    """Migrate (and seed) the housing database, train if needed, then run the Rasa and action servers."""
+    """Migrate (and seed) the housing database, train if needed, then run Rasa, the actions and the console."""
+    import os
+    import secrets
+
     from bot.runner import rasa_services, supervise
     from bot.training import ensure_model
 
@@ -146,8 +150,30 @@ def run(
     except RuntimeError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
-    code = supervise(rasa_services(PROJECT_ROOT, model, rasa_port=rasa_port, action_port=action_port), PROJECT_ROOT)
-    raise typer.Exit(code)
+    settings = get_settings()
+    # Rasa's HTTP API can pause conversations and read transcripts: never leave it open. The console gets the
+    # same token through the environment it inherits.
+    token = settings.rasa_token.get_secret_value() if settings.rasa_token else secrets.token_urlsafe(32)
+    os.environ["TENANTLINE_RASA_TOKEN"] = token
+    services = rasa_services(
+        PROJECT_ROOT, model, rasa_port=rasa_port, action_port=action_port, console_port=console_port, rasa_token=token
+    )
+    typer.echo(
+        f"REST channel: http://127.0.0.1:{rasa_port}/webhooks/rest/webhook   "
+        f"staff console: http://127.0.0.1:{console_port}/"
+    )
+    raise typer.Exit(supervise(services, PROJECT_ROOT))
+
+
+@app.command()
+def console(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port of the staff console."),
+) -> None:
+    """Run the staff console on its own (`tenantline run` starts it with everything else)."""
+    from bot.console.server import serve
+
+    serve(host=host, port=port)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

@@ -35,19 +35,30 @@ def _is_ready(url: str) -> bool:
         return False
 
 
-def rasa_services(root: Path, model: Path, *, rasa_port: int = 5005, action_port: int = 5055) -> list[Service]:
-    """Return the action server and Rasa server commands for a model.
+def rasa_services(
+    root: Path,
+    model: Path,
+    *,
+    rasa_port: int = 5005,
+    action_port: int = 5055,
+    console_port: int = 8000,
+    rasa_token: str | None = None,
+) -> list[Service]:
+    """Return the action server, Rasa server and staff console commands for a model.
 
     Args:
-        root: The project root (working directory of both servers).
+        root: The project root (working directory of every server).
         model: The trained model archive to serve.
         rasa_port: Port of the Rasa HTTP server.
         action_port: Port of the action server.
+        console_port: Port of the staff console.
+        rasa_token: Token that guards Rasa's HTTP API (the console uses it to pause and resume conversations).
 
     Returns:
         The services in start order.
     """
     python = sys.executable
+    rasa_auth = ["--auth-token", rasa_token] if rasa_token else []
     return [
         Service(
             name="action server",
@@ -70,8 +81,14 @@ def rasa_services(root: Path, model: Path, *, rasa_port: int = 5005, action_port
                 "endpoints.yml",
                 "--credentials",
                 "credentials.yml",
-            ],  # fmt: skip
-            ready_url=f"http://127.0.0.1:{rasa_port}/status",
+                *rasa_auth,
+            ],
+            ready_url=f"http://127.0.0.1:{rasa_port}/",
+        ),
+        Service(
+            name="staff console",
+            command=[python, "-m", "bot.console", "--port", str(console_port)],
+            ready_url=f"http://127.0.0.1:{console_port}/healthz",
         ),
     ]
 

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         description="YAML file with the landlord's name, numbers, hours and FAQ answers.",
     )
     rasa_url: str = Field(default="http://127.0.0.1:5005", env="TENANTLINE_RASA_URL")
+    rasa_token: SecretStr | None = Field(
+        default=None,
+        env="TENANTLINE_RASA_TOKEN",
+        description="Token guarding the Rasa HTTP API (`rasa run --auth-token`); `tenantline run` makes one if unset.",
+    )
     action_server_url: str = Field(default="http://127.0.0.1:5055/webhook", env="TENANTLINE_ACTION_SERVER_URL")
     public_url: str | None = Field(default=None, env="TENANTLINE_PUBLIC_URL")
     timezone: str = Field(default="Europe/London", env="TENANTLINE_TIMEZONE")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -20,11 +20,6 @@ DEFAULT_PORT = 8000
 class ConsoleSettings(Settings):
     """Settings read by the console process, from the environment (and `.env`)."""
 
-    rasa_token: SecretStr | None = Field(
-        default=None,
-        env="TENANTLINE_RASA_TOKEN",
-        description="Token the Rasa HTTP API was started with (`rasa run --auth-token`).",
-    )
     console_host: str = Field(default="127.0.0.1", env="TENANTLINE_CONSOLE_HOST")
     console_port: int = Field(default=DEFAULT_PORT, env="TENANTLINE_CONSOLE_PORT")
     console_secure_cookies: bool = Field(

@@ -109,15 +109,26 @@ def new_form_id() -> str:
     return uuid.uuid4().hex
 
 
-def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTTPResponse:
-    """Render a template with the page's common context (staff, CSRF token, flashes)."""
+def render(
+    request: Request, template: str, *, status: int = 200, show_flashes: bool = True, **context: Any
+) -> HTTPResponse:
+    """Render a template with the page's common context (staff, their CSRF token, one-off messages).
+
+    Args:
+        request: The request.
+        template: The template's file name.
+        status: The HTTP status.
+        show_flashes: Show (and so use up) the session's one-off messages; False for polled fragments, which
+            must not swallow a message meant for the next page.
+        **context: The template's own values.
+    """
     state = console(request)
     staff = current_staff(request)
     page = state.templates.get_template(template)
     body = page.render(
         staff=staff,
-        csrf_token=staff.session.csrf_token if staff is not None else context.pop("csrf_token", ""),
-        flashes=staff.session.take_flashes() if staff is not None else [],
+        csrf_token=staff.session.csrf_token if staff is not None else "",
+        flashes=staff.session.take_flashes() if staff is not None and show_flashes else [],
         landlord=state.config.landlord_name,
         Capability=Capability,
         **context,
@@ -135,7 +146,7 @@ def render_fragment(request: Request, template: str, fingerprint: Iterable[objec
     etag = f'"{digest}"'
     if request.headers.get("If-None-Match") == etag:
         return HTTPResponse(status=304, headers={"ETag": etag})
-    reply = render(request, template, **context)
+    reply = render(request, template, show_flashes=False, **context)
     reply.headers["ETag"] = etag
     return reply
 

@@ -22,6 +22,7 @@ Every reply, including the channel's own sentences, goes through the channel's `
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 from bot.housing import conversations, identities
 from bot.housing.db import session_scope
 from bot.housing.enums import Channel
-from bot.housing.errors import HousingError
+from bot.housing.errors import HousingError, OptedOut
 from channels.core import db
 from channels.core.buttons import ButtonMemory, buttons_from_events, option_number, payload_for
 from channels.core.inbox import Inbox
@@ -59,6 +60,8 @@ logger = logging.getLogger(__name__)
 
 AGENT_WAIT_SECONDS = 300.0
 """How long a message waits for the model to finish loading before it is dropped (logged)."""
+SHUTDOWN_GRACE_SECONDS = 10.0
+"""How long a stopping server lets messages in progress finish before cancelling them (they are then replayed)."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,8 @@ class InboundPipeline:
         self.workers = ConversationWorkers(input_channel)
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
         self._app: Sanic | None = None
+        self.shutdown_grace = SHUTDOWN_GRACE_SECONDS
+        self._replayed: set[str] = set()
 
     # -- wiring ------------------------------------------------------------------------------------------------
 
@@ -201,6 +206,7 @@ class InboundPipeline:
                 logger.warning("%s: dropping an unreadable journal entry", self.input_channel)
                 await self.inbox.done(external_id)
                 continue
+            self._replayed.add(incoming.external_id)
             self.workers.submit(incoming.sender_id, lambda incoming=incoming: self._run(incoming))  # type: ignore[misc]
             count += 1
         if count:
@@ -212,7 +218,12 @@ class InboundPipeline:
         await self.workers.drain(timeout)
 
     async def shutdown(self) -> None:
-        """Stop processing at once; unprocessed messages stay journalled for the next start."""
+        """Let messages in progress finish (up to `shutdown_grace` seconds), then stop.
+
+        Messages still unprocessed stay journalled and are processed after the next start.
+        """
+        with contextlib.suppress(TimeoutError):
+            await self.workers.drain(self.shutdown_grace)
         await self.workers.cancel()
 
     # -- processing --------------------------------------------------------------------------------------------
@@ -225,6 +236,7 @@ class InboundPipeline:
         except Exception:
             logger.exception("%s: processing a message failed", self.input_channel)
         await self.inbox.done(incoming.external_id)
+        self._replayed.discard(incoming.external_id)
 
     async def _agent(self) -> Any | None:
         """Return the loaded Rasa agent, waiting while the model is still loading."""
@@ -278,7 +290,10 @@ class InboundPipeline:
         # One transaction: the confirmation is queued before the opt-out is recorded (the outbox refuses
         # opted-out recipients), and neither happens without the other.
         with session_scope(self._factory()) as session:
-            output.create_rows(session, incoming.address, output.render(channel_text("opt_out_confirmed"), []))
+            try:
+                output.create_rows(session, incoming.address, output.render(channel_text("opt_out_confirmed"), []))
+            except OptedOut:
+                return  # a repeated STOP: the opt-out stands and nothing may be sent
             identities.update(
                 session=session,
                 channel=incoming.channel,
@@ -367,8 +382,18 @@ class InboundPipeline:
         metadata["address"] = incoming.address
         return metadata
 
+    async def _already_handled(self, agent: Any, incoming: Incoming) -> bool:
+        """Return whether Rasa's tracker already holds this message (it was handled before a crash)."""
+        view = await self._tracker(agent, incoming.sender_id)
+        return view is not None and any(
+            event.get("event") == "user" and event.get("message_id") == incoming.external_id for event in view.events
+        )
+
     async def process(self, incoming: Incoming) -> None:
-        """Process one message in full (normally called by the conversation's worker, not directly)."""
+        """Process one message in full (normally called by the conversation's worker, not directly).
+
+        A message replayed after a restart is not handed to Rasa again if Rasa's tracker already records it.
+        """
         sender_id = incoming.sender_id
         output = self.output_factory(reply_key(sender_id, incoming.external_id))
         was_opted_out = await asyncio.to_thread(self._note_contact, incoming)
@@ -388,6 +413,10 @@ class InboundPipeline:
         text = await self._resolve_option(sender_id, text, agent)
         self.buttons.forget(sender_id)
         stored, notices = await self._fetch(incoming.media)
+        replayed = incoming.external_id in self._replayed
+        if text and replayed and await self._already_handled(agent, incoming):
+            logger.info("%s: a replayed message was already handled; not sending it to Rasa again", self.input_channel)
+            text = ""
         if text:
             if self._on_new_message is None:
                 raise RuntimeError(f"{self.input_channel}: pipeline used before its blueprint was built")

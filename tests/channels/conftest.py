@@ -163,10 +163,18 @@ class FakeAgent:
 
     async def handle_message(self, message: UserMessage) -> None:
         self.messages.append(message)
-        tracker = self.tracker_store.tracker(str(message.sender_id))
-        tracker.events.append(UserUttered(message.text, input_channel=message.input_channel, metadata=message.metadata))
         if self.delay:
             await asyncio.sleep(self.delay)
+        # Like Rasa, nothing reaches the tracker if the turn is interrupted before it is handled.
+        tracker = self.tracker_store.tracker(str(message.sender_id))
+        tracker.events.append(
+            UserUttered(
+                message.text,
+                input_channel=message.input_channel,
+                metadata=message.metadata,
+                message_id=message.message_id,
+            )
+        )
         await self.reply(message, self)
         tracker.events.append(ActionExecuted("action_listen"))
 

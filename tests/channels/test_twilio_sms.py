@@ -260,8 +260,10 @@ async def test_sms_message_acknowledged_but_unprocessed_at_shutdown_is_processed
             media_dir=tmp_path / "media",
         )
 
-    fake_agent.delay = 30.0  # the process "dies" while the assistant is still thinking
-    first = ChannelServer([make_channel()], fake_agent)
+    fake_agent.delay = 30.0  # the process stops while the assistant is still thinking
+    stopping = make_channel()
+    stopping.pipeline.shutdown_grace = 0.2
+    first = ChannelServer([stopping], fake_agent)
     await first.start()
     assert (await first.post(WEBHOOK, sms_form(TENANT, "no heating"))).status == 200
     await asyncio.sleep(0.2)
@@ -276,6 +278,52 @@ async def test_sms_message_acknowledged_but_unprocessed_at_shutdown_is_processed
     finally:
         await second.stop()
         outbox.unregister_sender("sms")
+
+
+async def test_sms_replayed_message_already_in_the_tracker_is_not_sent_to_the_assistant_again(
+    housing: Callable[[], Session], fake_twilio: FakeTwilio, fake_agent: FakeAgent, tmp_path: Path
+) -> None:
+    channel = TwilioSmsInput(
+        twilio_config(fake_twilio, SMS_NUMBER),
+        session_factory=housing,
+        journal_dir=tmp_path / "inbox",
+        media_dir=tmp_path / "media",
+    )
+    # The process died after Rasa had handled the message but before the journal entry was removed.
+    form = sms_form(TENANT, "book it please")
+    incoming = channel.parse_incoming(form)
+    assert await channel.pipeline.inbox.accept(incoming.external_id, incoming.to_dict())
+    fake_agent.tracker_store.tracker(SENDER_ID).events.append(
+        UserUttered("book it please", input_channel="twilio_sms", message_id=form["MessageSid"])
+    )
+    server = ChannelServer([channel], fake_agent)
+    await server.start()
+    try:
+        await server.settle()
+    finally:
+        await server.stop()
+        outbox.unregister_sender("sms")
+    assert fake_agent.messages == []
+    assert channel.pipeline.inbox.pending() == []
+
+
+async def test_sms_server_stopping_lets_a_message_in_progress_finish(
+    housing: Callable[[], Session], fake_twilio: FakeTwilio, fake_agent: FakeAgent, tmp_path: Path
+) -> None:
+    channel = TwilioSmsInput(
+        twilio_config(fake_twilio, SMS_NUMBER),
+        session_factory=housing,
+        journal_dir=tmp_path / "inbox",
+        media_dir=tmp_path / "media",
+    )
+    fake_agent.delay = 0.5
+    server = ChannelServer([channel], fake_agent)
+    await server.start()
+    await server.post(WEBHOOK, sms_form(TENANT, "last words"))
+    await server.stop()
+    outbox.unregister_sender("sms")
+    assert fake_agent.texts() == ["last words"]
+    assert channel.pipeline.inbox.pending() == []
 
 
 # -- authenticity and garbage ----------------------------------------------------------------------------------
@@ -504,6 +552,31 @@ async def test_sms_start_after_stop_opts_back_in(
     await sms_server.post(WEBHOOK, sms_form(TENANT, "start."))
     await sms_server.settle()
     assert fake_twilio.bodies(TENANT)[-1].startswith("Messages from Riverside Vale are back on.")
+    with housing() as session:
+        assert identities.get_or_raise(session=session, channel="sms", address=TENANT).opted_out_at is None
+
+
+async def test_sms_repeated_stop_sends_one_confirmation_and_stays_opted_out(
+    sms_server: ChannelServer, fake_twilio: FakeTwilio, housing: Callable[[], Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    await sms_server.post(WEBHOOK, sms_form(TENANT, "STOP"))
+    await sms_server.post(WEBHOOK, sms_form(TENANT, "STOP"))
+    await sms_server.settle()
+    assert len(fake_twilio.bodies(TENANT)) == 1
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+    with housing() as session:
+        assert identities.get_or_raise(session=session, channel="sms", address=TENANT).opted_out_at is not None
+
+
+async def test_sms_tenant_who_opted_out_and_writes_again_is_answered(
+    sms_server: ChannelServer, fake_twilio: FakeTwilio, fake_agent: FakeAgent, housing: Callable[[], Session]
+) -> None:
+    """Writing to us asks for a reply; the outbox refuses opted-out numbers, so the opt-out ends (audited)."""
+    await sms_server.post(WEBHOOK, sms_form(TENANT, "STOP"))
+    await sms_server.settle()
+    await sms_server.post(WEBHOOK, sms_form(TENANT, "there is water coming through my ceiling"))
+    await sms_server.settle()
+    assert fake_twilio.bodies(TENANT)[-1] == "You said: there is water coming through my ceiling"
     with housing() as session:
         assert identities.get_or_raise(session=session, channel="sms", address=TENANT).opted_out_at is None
 

@@ -1,7 +1,4 @@
-"""Fixtures for the console tests: a seeded housing database, a fake Rasa, the console served live, sign-ins.
-
-The `browser` marker is registered here until the lead adds it to pyproject.toml.
-"""
+"""Fixtures for the console tests: a seeded housing database, a fake Rasa, the console served live, sign-ins."""
 
 from __future__ import annotations
 
@@ -38,7 +35,6 @@ _app_names = itertools.count(1)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: drives Chromium (/usr/bin/chromium) with Playwright")
     # Each test serves its own app; outside test mode Sanic 21.12 rewrites its HTTP class for the first app and
     # fails to start a second one in the same process.
     Sanic.test_mode = True

@@ -292,3 +292,23 @@ def test_pages_carry_a_strict_content_security_policy_and_are_never_cached(clien
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_signed_in_member_of_staff_posting_a_stale_sign_in_form_gets_a_fresh_form(client_as) -> None:
+    client = client_as("agent")
+
+    response = client.post("/sign-in", data={"username": "agent", "password": "x", "csrf_token": "stale"})
+
+    assert response.status_code == 400
+    assert "The sign-in form had expired" in response.text
+
+
+def test_a_background_refresh_does_not_swallow_the_message_meant_for_the_next_page(client_as, make_handoff) -> None:
+    reference = make_handoff()
+    client = client_as("agent")
+    client.post(f"/conversations/{reference}/claim", data={"csrf_token": csrf_from(client.get("/queue").text)})
+
+    client.get("/queue/live", headers={"X-Console-Fetch": "1"})
+    page = client.get(f"/conversations/{reference}")
+
+    assert f"You are handling {reference}." in page.text

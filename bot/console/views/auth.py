@@ -47,7 +47,7 @@ def _form(request: Request, *, status: int = 200, error: str | None = None, user
         request,
         "sign_in.html",
         status=status,
-        csrf_token=token,
+        form_token=token,
         error=error,
         notice="You have signed out." if request.args.get("signed_out") else None,
         username=username,
