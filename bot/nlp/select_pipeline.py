@@ -18,10 +18,12 @@ import yaml
 
 # Each candidate names the components it changes and the settings to set on them.
 CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {
-    "current config.yml": {},
-    "DIET 120 epochs": {"DIETClassifier": {"epochs": 120}},
-    "DIET 50 epochs": {"DIETClassifier": {"epochs": 50}},
-    "char n-grams 1-4": {"CountVectorsFeaturizer#char_wb": {"min_ngram": 1, "max_ngram": 4}},
+    "config.yml (DIET 1 layer x 128, 60 epochs)": {},
+    "DIET default transformer (2 layers x 256)": {
+        "DIETClassifier": {"number_of_transformer_layers": 2, "transformer_size": 256}
+    },
+    "DIET 1 layer x 128, 30 epochs": {"DIETClassifier": {"epochs": 30}},
+    "char n-grams 2-5": {"CountVectorsFeaturizer#char_wb": {"max_ngram": 5}},
 }
 
 

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
 
 from actions.identity import ActionSessionStart, identify
 from actions.repairs import ValidateRepairStatusForm

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -795,14 +794,6 @@ def test_parse_update_reads_private_kinds_and_ignores_what_tenantline_does_not_u
 
 # -- end to end with the trained assistant -----------------------------------------------------------------------
 
-ACCESS_QUESTION = re.compile(r"When can someone get in", re.IGNORECASE)
-TELEGRAM_ANSWERS = [
-    (pattern, "any time, I work from home" if pattern.pattern == ACCESS_QUESTION.pattern else reply)
-    for pattern, reply in REPAIR_ANSWERS
-]
-"""The SMS test's answers, with an access answer that reads as an answer (the model takes "weekday mornings" for a
-greeting; that is the language model's business, not the channel's)."""
-
 
 @pytest.mark.model
 @pytest.mark.asyncio(loop_scope="session")
@@ -850,7 +841,7 @@ async def test_telegram_tenant_reports_a_repair_with_a_photo_and_gets_the_refere
                 assert latest, "no reply:\n" + "\n".join(transcript)
                 # The channel's own sentences (a photo arrived) may follow the question: answer the latest question.
                 answer = next(
-                    (reply for text in reversed(latest) for pattern, reply in TELEGRAM_ANSWERS if pattern.search(text)),
+                    (reply for text in reversed(latest) for pattern, reply in REPAIR_ANSWERS if pattern.search(text)),
                     None,
                 )
                 assert answer is not None, "unexpected question:\n" + "\n".join(transcript)

@@ -30,9 +30,7 @@ def issue(session_factory, tenancy, now) -> str:
 
 def check(session_factory, code, now, link=False):
     with session_scope(session_factory) as session:
-        return one_time_codes.check(
-            session=session, channel="telegram", address=SENDER, code=code, link=link, now=now
-        )
+        return one_time_codes.check(session=session, channel="telegram", address=SENDER, code=code, link=link, now=now)
 
 
 def test_code_goes_by_sms_to_the_number_on_file_and_only_its_hash_is_stored(session_factory, tenancy, now):
@@ -101,4 +99,3 @@ def test_template_without_a_code_placeholder_is_refused(session_factory, tenancy
             session=session, channel="telegram", address=SENDER, tenancy_reference=tenancy,
             message_template="hello", now=now,
         )  # fmt: skip
-
