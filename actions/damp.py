@@ -333,8 +333,11 @@ class ActionLogDampCase(Action):
         )
         tenancy = tenancy_for_records(tracker)
         try:
-            logged = tenancy is not None and self._log_case(dispatcher, tracker, answers, rooms, severity, tenancy, now)
-            if not logged:
+            logged = self._log_case(dispatcher, tracker, answers, rooms, severity, tenancy, now) if tenancy else None
+            if logged:
+                # Photos the tenant sends next are attached to this case by the channels (channels/core).
+                clear.append(SlotSet("hazard_reference", logged))
+            else:
                 self._hand_to_staff(dispatcher, tracker, answers, severity, now)
         except HousingError:
             logger.exception("could not log a damp and mould report")
@@ -355,8 +358,10 @@ class ActionLogDampCase(Action):
         severity: HazardSeverity,
         tenancy: str,
         now: datetime,
-    ) -> bool:
-        """Create the hazard case (and for an emergency, the staff alert with it); False if the tenancy isn't current.
+    ) -> str | None:
+        """Create the hazard case (and for an emergency, the staff alert with it); return its reference.
+
+        Returns None when the tenancy isn't current.
 
         The case and the alert are written in one transaction, so the tenant is never told staff were alerted
         when they were not.
@@ -393,7 +398,7 @@ class ActionLogDampCase(Action):
                         now=now,
                     )
         except (TenancyNotFound, TenancyEnded):
-            return False
+            return None
         if severity is HazardSeverity.EMERGENCY and make_safe_by is not None:
             dispatcher.utter_message(
                 response="utter_damp_logged_emergency", reference=reference, make_safe_by=moment_in_words(make_safe_by)
@@ -404,7 +409,7 @@ class ActionLogDampCase(Action):
                 reference=reference,
                 investigate_by=day_in_words(investigate_by) if investigate_by is not None else "",
             )
-        return True
+        return str(reference)
 
     @staticmethod
     def _hand_to_staff(

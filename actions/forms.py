@@ -34,9 +34,16 @@ CORRECTION_PATTERN = re.compile(
     r"^\W*(?:no+|nope|not|actually|sorry|wait|oops|correction|i\s+meant|i\s+mean|it'?s\s+not)\b", re.IGNORECASE
 )
 MAX_ANSWER_CHARS = 1000
-# Messages the rules answer as a digression before the form asks again, when the model is sure of them.
-DIGRESSION_INTENTS = frozenset({"bot_challenge", "faq", "ask_contact_info", "thank", "greet", "request_human"})
+# Side requests the rules answer before the form asks again, when the model is sure of them. Greetings and
+# thanks are not among them: "weekday mornings" or "any time thanks" are real answers that a model can mistake
+# for chit-chat. An FAQ counts only when it is phrased as a question.
+DIGRESSION_INTENTS = frozenset({"bot_challenge", "ask_contact_info", "request_human"})
+QUESTION_INTENTS = frozenset({"faq"})
 DIGRESSION_CONFIDENCE = 0.9
+QUESTION_PATTERN = re.compile(
+    r"\?|^\W*(?:can|could|do|does|is|are|am|who|what|whats|what's|when|where|how|why|should|will|would|may)\b",
+    re.IGNORECASE,
+)
 
 YES_WORDS = frozenset({"yes", "y", "yeah", "yep", "yup", "aye", "ok", "okay", "sure", "correct", "true", "ya"})
 NO_WORDS = frozenset({"no", "n", "nope", "nah", "na", "not", "false", "none", "never"})
@@ -53,7 +60,11 @@ def is_digression(tracker: Tracker) -> bool:
     Refusing it as an answer lets the digression rules reply and then ask the form's question again.
     """
     intent = (tracker.latest_message or {}).get("intent") or {}
-    return intent.get("name") in DIGRESSION_INTENTS and float(intent.get("confidence") or 0.0) >= DIGRESSION_CONFIDENCE
+    if float(intent.get("confidence") or 0.0) < DIGRESSION_CONFIDENCE:
+        return False
+    if intent.get("name") in DIGRESSION_INTENTS:
+        return True
+    return intent.get("name") in QUESTION_INTENTS and bool(QUESTION_PATTERN.search(latest_text(tracker)))
 
 
 def yes_or_no(tracker: Tracker) -> bool | None:

@@ -382,6 +382,8 @@ class ActionHandleEmergency(Action):
             dispatcher.utter_message(
                 response="utter_emergency_no_tenancy", out_of_hours_phone=landlord.out_of_hours_phone
             )
+        if job_reference is not None:
+            events.append(SlotSet("repair_reference", job_reference))  # photos sent next attach to this job
         return [*events, *offer_complaint_if_unhappy(dispatcher, tracker)]
 
 

@@ -14,14 +14,13 @@
   share the phone number; other commands lose their slash so they cannot pick an intent directly.
 - Sharing the phone number: the "Share my phone number" keyboard (request_contact) is offered at /start and
   whenever an unverified Telegram user is asked for a tenancy reference (the start of the identity check before
-  personal data). Telegram fills a contact's user_id from its own records, so a contact whose user_id is the
-  sender's carries the number of the sender's account. If that number is the mobile on file for exactly one
-  tenant with a current tenancy, the account is linked to that tenant (`identities.link_tenant`): the account
-  becomes a known sender, like an SMS number, and a new session starts so the identity check asks for one
-  answer (date of birth or postcode) instead of the tenancy reference. A contact of someone else is refused.
-- Outgoing: `TelegramOutput` renders buttons as an inline keyboard (one button a row) and splits text at
-  sentence boundaries within 4,096 characters; `TelegramSender` (channels/telegram_sender.py) sends the outbox
-  rows within Telegram's limits.
+  personal data; channels/telegram_output.py). A contact the sender shared of themselves links the account to
+  the tenant whose mobile it is (channels/telegram_identity.py), and a new Rasa session starts so the identity
+  check asks one question (date of birth or postcode) instead of the tenancy reference; the number itself never
+  reaches Rasa. A contact of someone else is refused.
+- Outgoing: `TelegramOutput` (channels/telegram_output.py) renders buttons as an inline keyboard and splits text
+  within 4,096 characters; `TelegramSender` (channels/telegram_sender.py) sends the outbox rows within Telegram's
+  limits and honours its flood waits.
 
 Enabled when TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET are set (see `channels.core.registration`). When
 TENANTLINE_PUBLIC_URL is set too, the webhook is registered with Telegram at start-up (credentials.yml option
@@ -35,11 +34,9 @@ import hmac
 import json
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from threading import Lock
 from typing import Any, ClassVar
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -50,38 +47,22 @@ from sqlalchemy.orm import Session
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.housing import identities, tenancies, tenants
 from bot.housing.db import session_scope
 from bot.housing.enums import Channel
-from bot.housing.errors import HousingError, InvalidPhoneNumber
-from bot.housing.validation import normalise_phone
+from bot.housing.errors import HousingError
 from bot.settings import Settings
-from channels.core.buttons import ButtonMemory, render_numbered
+from channels.core.buttons import ButtonMemory
 from channels.core.media import FetchedMedia, MediaItem, MediaPolicy, MediaRejected, check_media
 from channels.core.messages import channel_text
-from channels.core.output import OutboxOutputChannel, OutgoingPart, address_hash, reply_key
+from channels.core.output import address_hash, reply_key
 from channels.core.pipeline import InboundPipeline, Incoming
 from channels.core.registration import ChannelNotConfigured, build_or_disable, install_runtime, missing_settings
-from channels.core.text import TELEGRAM_LIMIT, split_text
 from channels.intake import prepare_text
 from channels.outbox import RateLimit, register_sender
-from channels.telegram_sender import (
-    TELEGRAM_API_URL,
-    TELEGRAM_RATE_LIMIT,
-    ReplyMarkup,
-    TelegramSender,
-    make_bot,
-    markup_variables,
-)
-from channels.telegram_updates import (
-    Inbound,
-    Kind,
-    NotAnUpdate,
-    contact_keyboard,
-    inline_keyboard,
-    parse_update,
-    remove_keyboard,
-)
+from channels.telegram_identity import link_shared_number
+from channels.telegram_output import PayloadMemory, TelegramOutput
+from channels.telegram_sender import TELEGRAM_API_URL, TELEGRAM_RATE_LIMIT, TelegramSender, make_bot
+from channels.telegram_updates import Inbound, Kind, NotAnUpdate, contact_keyboard, parse_update
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +71,9 @@ MAX_UPDATE_BYTES = 256 * 1024
 """Updates are a few kilobytes; anything far larger is not from Telegram."""
 ALLOWED_UPDATES = ("message", "callback_query")
 """What the webhook asks Telegram for; anything else that arrives is acknowledged and ignored."""
-CONTACT_PROMPT_RESPONSES = frozenset({"utter_ask_tenancy_reference"})
-"""Responses that start the identity check of a sender who is not known: the moment to offer the button."""
 SESSION_RESTART = "/session_start"
 """Starts a new Rasa session (Rasa's default rule runs action_session_start), which re-identifies the sender."""
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_PLAIN_INTENT = re.compile(r"^/[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 # What a piece of media is called in the landlord's `media_kinds` sentences.
 MEDIA_KINDS = {
@@ -114,24 +92,6 @@ MEDIA_KINDS = {
 ACTION_KEY = "telegram_action"
 PHONE_KEY = "telegram_contact_phone"
 _PRIVATE_KEYS = (ACTION_KEY, PHONE_KEY)
-
-_SENTENCE_DEFAULTS = {
-    "telegram_phone_matched": "Thanks, that's the number we have for you. What can I help you with?",
-    "telegram_phone_unknown": (
-        "Thanks. That number isn't one we have on file, so I'll check who you are another way when you need it."
-    ),
-    "telegram_phone_not_own": "Please use the button below to share your own number, not someone else's contact.",
-}
-"""Sentences used until bot.landlord.ChannelMessages has fields of the same names (then landlord.yml wins)."""
-
-
-def sentence(key: str) -> str:
-    """Return the landlord's channel sentence `key`, falling back to this module's default for newer keys."""
-    try:
-        return channel_text(key)
-    except KeyError:
-        return _SENTENCE_DEFAULTS[key]
-
 
 # -- settings --------------------------------------------------------------------------------------------------
 
@@ -176,163 +136,6 @@ def secret_is_valid(received: str | None, expected: str) -> bool:
     if not received or not expected:
         return False
     return hmac.compare_digest(received.encode("utf-8"), expected.encode("utf-8"))
-
-
-# -- identity from a shared contact ----------------------------------------------------------------------------
-
-
-def link_shared_number(session: Session, *, user_id: str, phone: str) -> bool:
-    """Link a Telegram account to the tenant whose mobile number it shared; return whether it was linked.
-
-    Only a number on file for exactly one tenant with a current tenancy links: anything else would guess.
-
-    Args:
-        session: An open housing session.
-        user_id: The Telegram user id (the channel address).
-        phone: The number from the contact the user shared of themselves.
-    """
-    digits = phone.strip()
-    if digits.isdigit() and not digits.startswith("0"):
-        digits = "+" + digits  # Telegram sends the number without its "+"
-    try:
-        number = normalise_phone(digits)
-    except InvalidPhoneNumber:
-        return False
-    holders = [
-        tenant
-        for tenant in tenants.list(session=session, phone=number, limit=5)
-        if tenancies.list(session=session, tenant_id=tenant.id, current_only=True, limit=1)
-    ]
-    if len(holders) != 1:
-        return False
-    identities.link_tenant(
-        session=session,
-        channel=Channel.TELEGRAM,
-        address=user_id,
-        tenant_id=holders[0].id,
-        actor="telegram:shared_contact",
-    )
-    return True
-
-
-def is_linked(session: Session, user_id: str) -> bool:
-    """Return whether a Telegram account is already linked to a tenant."""
-    identity = identities.get(session=session, channel=Channel.TELEGRAM, address=user_id)
-    return identity is not None and identity.tenant_id is not None and identity.verified_at is not None
-
-
-# -- button payloads -------------------------------------------------------------------------------------------
-
-
-class PayloadMemory:
-    """The button payloads recently shown to each conversation, to recognise a genuine button press.
-
-    A modified client can send any callback data; payloads carrying entities ("/intent{...}") are accepted only
-    if TenantLine showed them. Plain text and plain "/intent" payloads say no more than the tenant could type.
-    """
-
-    def __init__(self, per_conversation: int = 30, conversations: int = 10_000) -> None:
-        self._shown: OrderedDict[str, list[str]] = OrderedDict()
-        self._per_conversation = per_conversation
-        self._conversations = conversations
-        self._lock = Lock()
-
-    def remember(self, sender_id: str, payloads: list[str]) -> None:
-        """Note payloads just shown to `sender_id`."""
-        with self._lock:
-            shown = self._shown.pop(sender_id, [])
-            shown = [*shown, *payloads][-self._per_conversation :]
-            self._shown[sender_id] = shown
-            while len(self._shown) > self._conversations:
-                self._shown.popitem(last=False)
-
-    def accepts(self, sender_id: str, payload: str) -> bool:
-        """Return whether a button press carrying `payload` may be passed to Rasa."""
-        if not payload.startswith("/") or _PLAIN_INTENT.match(payload):
-            return True
-        with self._lock:
-            return payload in self._shown.get(sender_id, [])
-
-
-# -- output ----------------------------------------------------------------------------------------------------
-
-
-class TelegramOutput(OutboxOutputChannel):
-    """Telegram replies: inline keyboards for buttons, 4,096 characters a message, the share-number offer."""
-
-    channel = Channel.TELEGRAM
-    text_limit = TELEGRAM_LIMIT
-
-    def __init__(
-        self,
-        *,
-        payloads: PayloadMemory | None = None,
-        buttons: ButtonMemory | None = None,
-        key_prefix: str | None = None,
-        session_factory: Callable[[], Session] | None = None,
-        on_queued: Callable[[], None] | None = None,
-    ) -> None:
-        """Create an output channel (see `OutboxOutputChannel`); `payloads` records the buttons shown."""
-        super().__init__(buttons=buttons, key_prefix=key_prefix, session_factory=session_factory, on_queued=on_queued)
-        self.payloads = payloads or PayloadMemory()
-
-    @classmethod
-    def name(cls) -> str:
-        """Return the channel's name."""
-        return "telegram"
-
-    def render(self, text: str, buttons: list[dict[str, Any]]) -> list[OutgoingPart]:
-        """Return the rows of a message: the text split within 4,096 characters, the keyboard on the last."""
-        keyboard = inline_keyboard(buttons) if buttons else None
-        body = text if text.strip() or keyboard is None else render_numbered("", buttons)
-        parts = split_text(body, self.text_limit)
-        if keyboard is None or not parts:
-            return [OutgoingPart(body=part) for part in parts]
-        *first, last = parts
-        return [*(OutgoingPart(body=part) for part in first), OutgoingPart(last, None, markup_variables(keyboard))]
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Queue a text with an inline keyboard, remembering its payloads to recognise the press."""
-        self.payloads.remember(
-            recipient_id, [str(b.get("payload") or b.get("title") or "") for b in buttons if isinstance(b, Mapping)]
-        )
-        await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """Send a bot message; when it starts a stranger's identity check, offer the share-number button."""
-        prompt = message.get("utter_action") in CONTACT_PROMPT_RESPONSES
-        await super().send_response(recipient_id, message)
-        if prompt:
-            await self.offer_contact(recipient_id)
-
-    def _linked(self, address: str) -> bool:
-        with session_scope(self._factory()) as session:
-            return is_linked(session, address)
-
-    async def offer_contact(self, recipient_id: str) -> None:
-        """Queue the share-my-number prompt and keyboard, unless the account is already linked to a tenant."""
-        address = self.address_for(recipient_id)
-        if address is None:
-            return
-        try:
-            linked = await asyncio.to_thread(self._linked, address)
-        except HousingError:
-            logger.exception("telegram: could not check whether an account is linked")
-            return
-        if linked:
-            return
-        keyboard = contact_keyboard(channel_text("telegram_share_phone_button"))
-        prompt = channel_text("telegram_share_phone_prompt")
-        await self.queue(recipient_id, [OutgoingPart(prompt, None, markup_variables(keyboard))])
-
-    async def send_sentence(self, recipient_id: str, text: str, markup: ReplyMarkup | None = None) -> None:
-        """Queue one of the channel's own sentences with `markup` (default: hide the share-number keyboard)."""
-        parts = self.render(text, [])
-        if parts:
-            parts[-1] = OutgoingPart(parts[-1].body, None, markup_variables(markup or remove_keyboard()))
-        await self.queue(recipient_id, parts)
 
 
 # -- media -----------------------------------------------------------------------------------------------------
@@ -403,23 +206,23 @@ class TelegramPipeline(InboundPipeline):
 
     def _link(self, incoming: Incoming) -> bool:
         with session_scope(self._factory()) as session:
-            identities.record_inbound(session=session, channel=incoming.channel, address=incoming.address)
             return link_shared_number(
                 session, user_id=incoming.address, phone=str(incoming.metadata.get(PHONE_KEY) or "")
             )
 
     async def _contact(self, incoming: Incoming, output: TelegramOutput) -> None:
         sender_id = incoming.sender_id
+        await asyncio.to_thread(self._note_contact, incoming)
         if not incoming.metadata.get(PHONE_KEY):
             keyboard = contact_keyboard(channel_text("telegram_share_phone_button"))
-            await output.send_sentence(sender_id, sentence("telegram_phone_not_own"), keyboard)
+            await output.send_sentence(sender_id, channel_text("telegram_phone_not_own"), keyboard)
             return
         linked = await asyncio.to_thread(self._link, incoming)
         logger.info("telegram: shared number %s for %s", "linked" if linked else "not matched", address_hash(sender_id))
         if not linked:
-            await output.send_sentence(sender_id, sentence("telegram_phone_unknown"))
+            await output.send_sentence(sender_id, channel_text("telegram_phone_unknown"))
             return
-        await output.send_sentence(sender_id, sentence("telegram_phone_matched"))
+        await output.send_sentence(sender_id, channel_text("telegram_phone_matched"))
         agent = await self._agent()
         if agent is None or self._on_new_message is None:
             return  # the link stands; the next session identifies the tenant

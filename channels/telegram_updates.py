@@ -6,7 +6,7 @@ channels/telegram.py checks the secret, parses, and then acts on the `Inbound` i
 Typed commands never reach Rasa as commands: Rasa reads text starting with "/" as an intent, so a tenant who
 typed "/affirm" would skip the language model. "/start" (sent when someone opens the bot) becomes a greeting,
 other commands lose their slash. Only button presses (callback queries) carry "/intent" payloads, and those
-are checked against the payloads TenantLine actually sent (see channels/telegram.py).
+are checked against the payloads TenantLine actually sent (`PayloadMemory` in channels/telegram_output.py).
 """
 
 from __future__ import annotations

@@ -33,10 +33,12 @@ from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 from sqlalchemy.orm import Session
 
+from actions.safety import Assessment, safety_responses
 from bot.housing import conversations, identities
 from bot.housing.db import session_scope
 from bot.housing.enums import Channel
 from bot.housing.errors import HousingError, OptedOut
+from bot.safety.triage import triage
 from channels.core import db
 from channels.core.buttons import ButtonMemory, buttons_from_events, option_number, payload_for
 from channels.core.inbox import Inbox
@@ -389,6 +391,27 @@ class InboundPipeline:
             event.get("event") == "user" and event.get("message_id") == incoming.external_id for event in view.events
         )
 
+    async def _safety_while_paused(self, agent: Any, sender_id: str, text: str, output: OutboxOutputChannel) -> None:
+        """Send the safety message for danger in a message that reaches a conversation a person has taken over.
+
+        While staff hold a conversation Rasa stays silent (ConversationPaused), but a gas smell or a person at risk
+        still gets the safety advice at once (DOMAIN.md, "Safety messages"); the console flags it to the agent.
+        """
+        try:
+            tracker = await agent.tracker_store.retrieve(sender_id) if agent.tracker_store is not None else None
+        except Exception:
+            logger.exception("%s: could not read a tracker to check for a paused conversation", self.input_channel)
+            return
+        if tracker is None or not tracker.is_paused():
+            return
+        found = triage(text)
+        if found is None:
+            return
+        for name in safety_responses(Assessment(found.danger, found.immediate_danger)):
+            variants = agent.domain.responses.get(name) or []
+            if variants and variants[0].get("text"):
+                await output.send_text_message(sender_id, str(variants[0]["text"]))
+
     async def process(self, incoming: Incoming) -> None:
         """Process one message in full (normally called by the conversation's worker, not directly).
 
@@ -417,6 +440,8 @@ class InboundPipeline:
         if text and replayed and await self._already_handled(agent, incoming):
             logger.info("%s: a replayed message was already handled; not sending it to Rasa again", self.input_channel)
             text = ""
+        if text and not replayed:
+            await self._safety_while_paused(agent, sender_id, text, output)
         if text:
             if self._on_new_message is None:
                 raise RuntimeError(f"{self.input_channel}: pipeline used before its blueprint was built")

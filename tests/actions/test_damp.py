@@ -230,7 +230,8 @@ async def test_log_damp_case_opens_a_significant_hazard_with_the_awaabs_law_inve
     assert logged["investigate_by"] == day_in_words(date(2027, 1, 7))
     assert logged["investigate_by"].startswith("Thursday 7 January")
     assert logged["reference"].startswith("HAZ-")
-    assert slot_sets(events) == {slot: None for slot in damp_answers()}
+    # The answers are cleared and the case is remembered, so a photo sent next is attached to it.
+    assert slot_sets(events) == {**{slot: None for slot in damp_answers()}, "hazard_reference": logged["reference"]}
     with session_scope(housing) as session:
         case = hazards.get_or_raise(session=session, reference=logged["reference"])
         assert case.severity is HazardSeverity.SIGNIFICANT

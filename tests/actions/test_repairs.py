@@ -295,3 +295,22 @@ async def test_repair_form_lets_a_side_question_be_answered_instead_of_taking_it
     )
     events = slot_sets(await ValidateRepairForm().run(dispatcher, tracker, domain))
     assert "repair_location" not in events
+
+
+async def test_repair_form_takes_an_access_note_the_model_mistook_for_a_greeting(
+    housing, domain, dispatcher, demo_tenant
+):
+    tracker = make_tracker(
+        text="weekday mornings",
+        intent="greet",
+        slots=repair_slots(
+            demo_tenant.phone,
+            repair_item="tap",
+            repair_location="kitchen",
+            repair_description="drips",
+            requested_slot="access_notes",
+        ),
+        active_loop="repair_form",
+    )
+    events = slot_sets(await ValidateRepairForm().run(dispatcher, tracker, domain))
+    assert events["access_notes"] == "weekday mornings"

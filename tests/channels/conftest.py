@@ -13,6 +13,7 @@ Two kinds of "assistant" sit behind the channels:
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import shutil
 import socket
@@ -30,6 +31,7 @@ import pytest
 import pytest_asyncio
 from multidict import MultiDict
 from rasa.core.channels.channel import InputChannel, UserMessage, register
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from sanic import Sanic
 from sqlalchemy.orm import Session
@@ -123,9 +125,13 @@ class FakeTracker:
 
     events: list[Event] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
+    paused: bool = False
 
     def current_slot_values(self) -> dict[str, Any]:
         return dict(self.slots)
+
+    def is_paused(self) -> bool:
+        return self.paused
 
 
 class FakeTrackerStore:
@@ -144,6 +150,12 @@ class FakeTrackerStore:
 Reply = Callable[[UserMessage, "FakeAgent"], Awaitable[None]]
 
 
+@functools.lru_cache(maxsize=1)
+def real_domain() -> Domain:
+    """The assistant's domain (the channels read the safety messages from it)."""
+    return Domain.load(str(Path(__file__).resolve().parents[2] / "domain"))
+
+
 async def echo(message: UserMessage, agent: FakeAgent) -> None:
     """Answer "You said: <text>" like a bot would, through the message's output channel."""
     await agent.say(message, f"You said: {message.text}")
@@ -155,6 +167,7 @@ class FakeAgent:
     def __init__(self) -> None:
         self.messages: list[UserMessage] = []
         self.tracker_store = FakeTrackerStore()
+        self.domain = real_domain()
         self.reply: Reply = echo
         self.delay = 0.0
 
@@ -457,7 +470,7 @@ REPAIR_ANSWERS = (
     (re.compile(r"What is it that needs fixing", re.IGNORECASE), "the kitchen tap"),
     (re.compile(r"Where is the", re.IGNORECASE), "the kitchen"),
     (re.compile(r"describe the problem", re.IGNORECASE), REPAIR_DESCRIPTION),
-    (re.compile(r"When can someone get in", re.IGNORECASE), "weekday mornings"),
+    (re.compile(r"When can someone get in", re.IGNORECASE), "weekday mornings are best, I work afternoons"),
 )
 """The demo tenant's answers to the repair questions, by what the question asks."""
 REPAIR_REFERENCE = re.compile(r"raised repair (\S+?):")

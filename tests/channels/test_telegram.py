@@ -27,13 +27,8 @@ from channels import outbox
 from channels.core.media import MediaPolicy
 from channels.core.registration import ChannelNotConfigured, DisabledChannel
 from channels.outbox import OutgoingMessage, PermanentSendError, TransientSendError
-from channels.telegram import (
-    SECRET_HEADER,
-    TelegramConfig,
-    TelegramInput,
-    link_shared_number,
-    secret_is_valid,
-)
+from channels.telegram import SECRET_HEADER, TelegramConfig, TelegramInput, secret_is_valid
+from channels.telegram_identity import link_shared_number
 from channels.telegram_sender import TelegramSender, make_bot, markup_from_variables
 from channels.telegram_updates import Kind, NotAnUpdate, parse_update
 from tests.channels.conftest import (
