@@ -134,8 +134,13 @@ def run(
     rasa_port: int = typer.Option(5005, help="Port of the Rasa server."),
     action_port: int = typer.Option(5055, help="Port of the action server."),
     console_port: int = typer.Option(8000, help="Port of the staff console."),
+    phone_port: int = typer.Option(5099, help="Port of the pretend phone network used when Twilio is not set."),
 ) -> None:
-    """Migrate (and seed) the housing database, train if needed, then run Rasa, the actions and the console."""
+    """Migrate (and seed) the housing database, train if needed, then run Rasa, the actions and the console.
+
+    Without a Twilio account in the settings, the demo runs a pretend phone network on 127.0.0.1 in Twilio's
+    place, and the tenant simulator page lets you text TenantLine as a demo tenant through the real SMS path.
+    """
     import os
     import secrets
 
@@ -158,11 +163,21 @@ def run(
     services = rasa_services(
         PROJECT_ROOT, model, rasa_port=rasa_port, action_port=action_port, console_port=console_port, rasa_token=token
     )
-    typer.echo(
-        f"REST channel: http://127.0.0.1:{rasa_port}/webhooks/rest/webhook   "
-        f"staff console: http://127.0.0.1:{console_port}/"
-    )
-    raise typer.Exit(supervise(services, PROJECT_ROOT))
+    addresses = [
+        f"REST channel: http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+        f"staff console: http://127.0.0.1:{console_port}/",
+    ]
+    if demo and not settings.twilio_account_sid:
+        from bot.phone_network import demo_environment, demo_service, simulator_url
+
+        for key, value in demo_environment(port=phone_port, rasa_port=rasa_port).items():
+            os.environ.setdefault(key, value)
+        get_settings.cache_clear()
+        services.insert(0, demo_service(phone_port))
+        addresses.append(f"tenant simulator (texts go to a pretend phone network): {simulator_url(rasa_port)}")
+    for line in addresses:
+        typer.echo(line)
+    raise typer.Exit(supervise(services, PROJECT_ROOT, banner=addresses))
 
 
 @app.command()

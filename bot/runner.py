@@ -93,13 +93,16 @@ def rasa_services(
     ]
 
 
-def supervise(services: list[Service], root: Path, *, ready_timeout: float = 300.0) -> int:
+def supervise(
+    services: list[Service], root: Path, *, ready_timeout: float = 300.0, banner: list[str] | None = None
+) -> int:
     """Start `services` in order, wait until each answers, then wait until one exits or Ctrl-C.
 
     Args:
         services: The services to run.
         root: Working directory for every process.
         ready_timeout: Seconds to wait for each service to answer before giving up.
+        banner: Lines to print once everything is ready (where to reach it).
 
     Returns:
         The process exit code to use: 0 after Ctrl-C, otherwise the failing child's code (or 1).
@@ -129,6 +132,8 @@ def supervise(services: list[Service], root: Path, *, ready_timeout: float = 300
                     return 1
                 time.sleep(0.5)
             print(f"{service.name} ready at {service.ready_url}", flush=True)
+        for line in banner or []:
+            print(line, flush=True)
         print("TenantLine is running. Press Ctrl-C to stop.", flush=True)
         while not stopping:
             for service in services:
