@@ -33,6 +33,7 @@ REPAIR_FORM_SLOTS = ("repair_item", "repair_location", "repair_description", "ac
 APPOINTMENT_SLOTS = ("appointment_choice", "offered_slots")
 SLOTS_OFFERED = 3
 NONE_SUITABLE = "none"
+UNREADABLE = "?"  # an answer that picks none of the options: the form explains and asks again
 CANCEL_VISIT = "cancel"
 NONE_WORDS = ("none", "neither", "no", "nope", "not", "can't", "cant", "other")
 MIN_DESCRIPTION_CHARS = 3
@@ -184,13 +185,16 @@ class ValidateAppointmentForm(TenantFormValidation):
         return list(domain_slots)
 
     def value_for_appointment_choice(self, tracker: Tracker) -> str | None:
-        """Read "1", "the second", "none"... against the offered slots."""
-        return read_slot_choice(latest_text(tracker), tracker.get_slot("offered_slots") or [])
+        """Read "1", "the second", "none"... against the offered slots (UNREADABLE when it picks none)."""
+        return read_slot_choice(latest_text(tracker), tracker.get_slot("offered_slots") or []) or UNREADABLE
 
     async def validate_appointment_choice(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Keep a valid choice."""
+        """Keep a valid choice; say how to answer and ask again otherwise."""
+        if value == UNREADABLE:
+            dispatcher.utter_message(response="utter_appointment_invalid_choice")
+            return {"appointment_choice": None}
         return {"appointment_choice": value}
 
 

@@ -314,3 +314,17 @@ async def test_repair_form_takes_an_access_note_the_model_mistook_for_a_greeting
     )
     events = slot_sets(await ValidateRepairForm().run(dispatcher, tracker, domain))
     assert events["access_notes"] == "weekday mornings"
+
+
+async def test_appointment_form_explains_how_to_answer_when_the_reply_picks_no_slot(housing, domain, dispatcher):
+    options = [{"id": 11, "label": "a"}, {"id": 12, "label": "b"}]
+    tracker = make_tracker(
+        text="tomorrow afternoon maybe",
+        intent="affirm",
+        slots={"repair_reference": "REP-000001B", "offered_slots": options, "requested_slot": "appointment_choice"},
+        active_loop="appointment_form",
+    )
+    events = slot_sets(await ValidateAppointmentForm().run(dispatcher, tracker, domain))
+    assert events["appointment_choice"] is None
+    assert events["requested_slot"] == "appointment_choice"
+    assert responses(dispatcher) == ["utter_appointment_invalid_choice"]
