@@ -42,6 +42,17 @@ def use_session_factory(factory: Callable[[], Session] | None) -> None:
         _factory = factory
 
 
+def phrasebook(domain: dict[str, Any], response: str, key: str, **values: Any) -> str:
+    """Return phrase `key` of a phrasebook response in the domain (its `custom:` mapping), with `values` filled in.
+
+    Short pieces of tenant-facing wording that actions assemble (a balance in words, a listing line) live in the
+    domain like every other sentence; a phrasebook response keeps them together under one name.
+    """
+    variants = (domain.get("responses") or {}).get(response) or [{}]
+    template = str((variants[0].get("custom") or {}).get(key) or "")
+    return template.format(**values) if values else template
+
+
 def latest_text(tracker: Tracker) -> str:
     """Return the text of the tenant's latest message ("" when there is none)."""
     return str((tracker.latest_message or {}).get("text") or "")

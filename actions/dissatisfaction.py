@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 # Words that on their own say the tenant is unhappy with the service.
 _WORDS = (
@@ -137,3 +139,9 @@ def tenant_messages_since(tracker: Tracker, intents: Iterable[str]) -> list[str]
 def dissatisfied_since(tracker: Tracker, intents: Iterable[str]) -> bool:
     """Return True when any message of the current flow (see `tenant_messages_since`) expresses dissatisfaction."""
     return any(expresses_dissatisfaction(text) for text in tenant_messages_since(tracker, intents))
+
+
+def offer_complaint(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Offer a complaint (Complaint Handling Code 1.3) and remember the offer for the tenant's yes or no."""
+    dispatcher.utter_message(response="utter_offer_complaint")
+    return [SlotSet("offer", "complaint")]

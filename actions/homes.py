@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.common import session_factory
+from actions.common import phrasebook, session_factory
 from actions.dissatisfaction import dissatisfied_since
 from actions.formatting import day_in_words, money
 from actions.forms import TenantFormValidation
@@ -153,9 +153,8 @@ def bedroom_filter(bedrooms: str | None) -> tuple[int | None, int | None]:
 
 
 def phrase(domain: DomainDict, key: str, **values: Any) -> str:
-    """Return the short phrase `key` of the homes phrasebook in the domain, with `values` filled in."""
-    variants = (domain.get("responses") or {}).get(PHRASES) or [{}]
-    return str((variants[0].get("custom") or {}).get(key) or "").format(**values)
+    """Return phrase `key` of this topic's phrasebook in the domain, with `values` filled in."""
+    return phrasebook(domain, PHRASES, key, **values)
 
 
 def listing_line(domain: DomainDict, home: AvailableHome) -> str:

@@ -26,8 +26,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import latest_text, session_factory
-from actions.dissatisfaction import dissatisfied_since, expresses_dissatisfaction, tenant_messages_since
+from actions.common import latest_text, phrasebook, session_factory
+from actions.dissatisfaction import (
+    dissatisfied_since,
+    expresses_dissatisfaction,
+    offer_complaint,
+    tenant_messages_since,
+)
 from actions.formatting import day_in_words, money
 from actions.forms import TenantFormValidation
 from actions.handoff import open_handoff
@@ -79,10 +84,8 @@ _NEGATED_OPTION = re.compile(
 
 
 def phrase(domain: DomainDict, key: str, **values: Any) -> str:
-    """Return the short phrase `key` of the rent phrasebook in the domain, with `values` filled in."""
-    variants = (domain.get("responses") or {}).get(PHRASES) or [{}]
-    template = str((variants[0].get("custom") or {}).get(key) or "")
-    return template.format(**values)
+    """Return phrase `key` of this topic's phrasebook in the domain, with `values` filled in."""
+    return phrasebook(domain, PHRASES, key, **values)
 
 
 def balance_text(domain: DomainDict, balance: Decimal) -> str:
@@ -145,12 +148,6 @@ def read_arrears_support(text: str) -> str | None:
     if _NEITHER.search(lowered):
         return NEITHER
     return None
-
-
-def offer_complaint(dispatcher: CollectingDispatcher) -> list[EventType]:
-    """Offer a complaint (Complaint Handling Code 1.3) and remember the offer for the tenant's yes or no."""
-    dispatcher.utter_message(response="utter_offer_complaint")
-    return [SlotSet("offer", "complaint")]
 
 
 class ValidateRentBalanceForm(VerifiedFormValidation):

@@ -19,8 +19,8 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.common import latest_text, sender_identity, session_factory
-from actions.dissatisfaction import dissatisfied_since, tenant_messages_since
+from actions.common import latest_text, phrasebook, sender_identity, session_factory
+from actions.dissatisfaction import dissatisfied_since, offer_complaint, tenant_messages_since
 from actions.formatting import day_in_words
 from actions.handoff import SUPPORTED_CHANNELS, open_handoff
 from actions.identity import VerifiedFormValidation, tenancy_for_records, verified_tenancy
@@ -156,16 +156,9 @@ def phone_in_words(number: str) -> str:
     return number
 
 
-def phrase(domain: DomainDict, key: str) -> str:
-    """Return the short phrase `key` of the tenancy phrasebook in the domain."""
-    variants = (domain.get("responses") or {}).get(PHRASES) or [{}]
-    return str((variants[0].get("custom") or {}).get(key) or "")
-
-
-def offer_complaint(dispatcher: CollectingDispatcher) -> list[EventType]:
-    """Offer a complaint (Complaint Handling Code 1.3) and remember the offer for the tenant's yes or no."""
-    dispatcher.utter_message(response="utter_offer_complaint")
-    return [SlotSet("offer", "complaint")]
+def phrase(domain: DomainDict, key: str, **values: Any) -> str:
+    """Return phrase `key` of this topic's phrasebook in the domain, with `values` filled in."""
+    return phrasebook(domain, PHRASES, key, **values)
 
 
 class ValidateEndTenancyForm(VerifiedFormValidation):
