@@ -97,4 +97,17 @@ def ensure_model(root: Path = PROJECT_ROOT, *, force: bool = False) -> Path:
     result = subprocess.run(command, cwd=root, check=False)
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"rasa train failed with exit code {result.returncode}")
+    prune_models(root / "models", keep=KEEP_MODELS)
     return target
+
+
+KEEP_MODELS = 3
+"""How many trained models to keep: the newest, and a couple to go back to."""
+
+
+def prune_models(folder: Path, *, keep: int) -> list[Path]:
+    """Delete all but the `keep` newest TenantLine models in `folder`; return what was deleted."""
+    models = sorted(folder.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[keep:]:
+        old.unlink(missing_ok=True)
+    return models[keep:]

@@ -22,7 +22,6 @@ CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {
     "DIET default transformer (2 layers x 256)": {
         "DIETClassifier": {"number_of_transformer_layers": 2, "transformer_size": 256}
     },
-    "DIET 1 layer x 128, 30 epochs": {"DIETClassifier": {"epochs": 30}},
     "char n-grams 2-5": {"CountVectorsFeaturizer#char_wb": {"max_ngram": 5}},
 }
 
