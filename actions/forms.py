@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import DANGER_INTENTS, latest_entity_values, latest_intent, latest_text
+from actions.common import DANGER_INTENTS, latest_entity_values, latest_intent, latest_text, safety_triage
 
 CANCEL_PATTERN = re.compile(
     r"^\W*(?:no,?\s*)?(?:cancel(?:\s+(?:it|that|this))?|forget\s+(?:it|that|about\s+it)|never\s*mind|nevermind"
@@ -34,6 +34,7 @@ CORRECTION_PATTERN = re.compile(
     r"^\W*(?:no+|nope|not|actually|sorry|wait|oops|correction|i\s+meant|i\s+mean|it'?s\s+not)\b", re.IGNORECASE
 )
 MAX_ANSWER_CHARS = 1000
+DANGER_ACTIONS = frozenset({"action_log_concern", "action_handle_emergency"})
 # Side requests the rules answer before the form asks again, when the model is sure of them. Greetings and
 # thanks are not among them: "weekday mornings" or "any time thanks" are real answers that a model can mistake
 # for chit-chat. An FAQ counts only when it is phrased as a question.
@@ -52,6 +53,27 @@ NO_WORDS = frozenset({"no", "n", "nope", "nah", "na", "not", "false", "none", "n
 def wants_to_stop(text: str) -> bool:
     """Return True when the tenant asks to stop the current form ("cancel", "forget it", "never mind"...)."""
     return bool(CANCEL_PATTERN.search(text.strip()))
+
+
+def danger_already_handled(tracker: Tracker) -> bool:
+    """Return True when the model alone flags this answer as danger again, right after that was handled.
+
+    Danger is never taken as a form answer: the form steps aside and the concern or emergency is dealt with.
+    But the model sometimes reads an ordinary answer as a welfare concern ("me and my husband" to "who lives in
+    the home?"). When the previous turn already logged a concern for the same question and the deterministic
+    triage finds nothing this time, the tenant is answering the question, and taking the answer ends the loop.
+    """
+    if safety_triage(tracker) is not None:
+        return False
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") in DANGER_ACTIONS:
+            return True
+    return False
 
 
 def is_digression(tracker: Tracker) -> bool:
@@ -132,7 +154,9 @@ class TenantFormValidation(FormValidationAction):
         domain: DomainDict,
     ) -> list[EventType]:
         """Extract every slot the tenant's latest message answers (nothing if it is danger or a wish to stop)."""
-        if latest_intent(tracker) in DANGER_INTENTS or wants_to_stop(latest_text(tracker)) or is_digression(tracker):
+        if latest_intent(tracker) in DANGER_INTENTS and not danger_already_handled(tracker):
+            return []
+        if wants_to_stop(latest_text(tracker)) or is_digression(tracker):
             return []
         slots = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
         requested = tracker.get_slot("requested_slot")

@@ -328,3 +328,54 @@ async def test_appointment_form_explains_how_to_answer_when_the_reply_picks_no_s
     assert events["appointment_choice"] is None
     assert events["requested_slot"] == "appointment_choice"
     assert responses(dispatcher) == ["utter_appointment_invalid_choice"]
+
+
+def _turns(*actions: str) -> list[dict[str, Any]]:
+    """Events of an earlier user turn followed by the given actions, then the latest user message."""
+    events: list[dict[str, Any]] = [{"event": "user", "text": "earlier"}]
+    events += [{"event": "action", "name": name} for name in actions]
+    events.append({"event": "user", "text": "latest"})
+    return events
+
+
+async def test_a_form_never_takes_a_model_flagged_concern_as_an_answer_the_first_time(
+    housing, domain, dispatcher, demo_tenant
+):
+    tracker = make_tracker(
+        text="me and my husband",
+        intent="report_concern",
+        slots=repair_slots(demo_tenant.phone, repair_item="tap", requested_slot="repair_location"),
+        active_loop="repair_form",
+        events=_turns("repair_form"),
+    )
+    events = slot_sets(await ValidateRepairForm().run(dispatcher, tracker, domain))
+    assert "repair_location" not in events
+
+
+async def test_a_form_takes_the_answer_when_the_same_question_already_led_to_a_logged_concern(
+    housing, domain, dispatcher, demo_tenant
+):
+    tracker = make_tracker(
+        text="me and my husband",
+        intent="report_concern",
+        slots=repair_slots(demo_tenant.phone, repair_item="tap", requested_slot="repair_location"),
+        active_loop="repair_form",
+        events=_turns("action_log_concern", "repair_form"),
+    )
+    events = slot_sets(await ValidateRepairForm().run(dispatcher, tracker, domain))
+    assert events["repair_location"] == "me and my husband"
+
+
+async def test_triaged_danger_is_never_taken_as_an_answer_even_after_a_concern(
+    housing, domain, dispatcher, demo_tenant
+):
+    tracker = make_tracker(
+        text="he has hit me again",
+        intent="report_concern",
+        slots=repair_slots(demo_tenant.phone, repair_item="tap", requested_slot="repair_location"),
+        active_loop="repair_form",
+        events=_turns("action_log_concern", "repair_form"),
+        extra_message={"safety_triage": {"danger": "domestic_abuse", "category": "welfare"}},
+    )
+    events = slot_sets(await ValidateRepairForm().run(dispatcher, tracker, domain))
+    assert "repair_location" not in events

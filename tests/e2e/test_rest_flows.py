@@ -158,7 +158,7 @@ def test_damp_report_opens_an_awaabs_law_case_with_dates(assistant, sender):
         [
             ("which rooms", "main bedroom"),
             ("how bad is it", "a whole wall and the ceiling corner"),
-            ("who lives in the home", "me and my husband"),
+            ("who lives in the home", "me and my two kids"),
             ("affecting anyone's health", "no"),
         ],
     )
