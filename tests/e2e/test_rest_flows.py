@@ -25,15 +25,17 @@ STRANGER = "+447700900998"
 
 
 def converse(assistant, sender: str, opening: str, answers: list[tuple[str, str]], phone: str = PHONE) -> str:
-    """Send `opening`, then answer each question whose keyword appears in a reply; return everything read."""
+    """Send `opening`, then answer each question whose keyword appears in a reply; return everything read.
+
+    A question asked again (after a digression, or an answer the assistant could not use) is answered again, up to
+    a bounded number of turns.
+    """
     transcript = assistant.texts(sender, opening, phone)
-    pending = list(answers)
-    for _ in range(len(answers) + 2):
-        match = next(((k, a) for k, a in pending if k in _last(transcript)), None)
+    for _ in range(2 * len(answers) + 2):
+        match = next((a for k, a in answers if k in _last(transcript)), None)
         if match is None:
             break
-        pending.remove(match)
-        transcript += "\n\n" + assistant.texts(sender, match[1], phone)
+        transcript += "\n\n" + assistant.texts(sender, match, phone)
     return transcript
 
 
