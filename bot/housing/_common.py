@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clocks.calendar import local_date
-from bot.housing.errors import InvalidChoice, InvalidDate, TenancyEnded, TenancyNotFound
+from bot.housing.enums import CaseStatus
+from bot.housing.errors import InvalidChoice, InvalidDate, InvalidStatusTransition, TenancyEnded, TenancyNotFound
 from bot.housing.models import Tenancy, TenancyTenant, Tenant
 from bot.housing.references import parse_reference
 from bot.housing.validation import normalise_tenancy_reference
@@ -121,3 +122,44 @@ def find_by_reference(session: Session, model: Any, prefix: str, reference: str)
     """
     canonical = parse_reference(reference, prefix)
     return session.execute(select(model).where(model.reference == canonical)).scalar_one_or_none()
+
+
+def change_case_status(
+    session: Session, record: Any, status: CaseStatus | str, *, noun: str, audit_action: str, actor: str, now: datetime
+) -> Any:
+    """Move a case-like record (ASB case, welfare concern, income task) to another status and audit it.
+
+    Args:
+        session: The open session.
+        record: The row, with `reference`, `status` and `updated_at`.
+        status: The new status.
+        noun: What the record is called in the error message ("case", "concern", "task").
+        audit_action: The audit action's prefix ("asb" gives "asb.closed").
+        actor: Who made the change.
+        now: When.
+
+    Returns:
+        The record.
+
+    Raises:
+        InvalidChoice: For an unknown status.
+        InvalidStatusTransition: If the record already has that status.
+    """
+    from bot.housing import audit  # audit imports this module
+
+    target = choice(CaseStatus, status, "status")
+    if record.status is target:
+        raise InvalidStatusTransition(f"{noun} {record.reference} is already {target.value}")
+    previous = record.status
+    record.status = target
+    record.updated_at = now
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action=f"{audit_action}.{target.value}",
+        subject=record.reference,
+        details={"from": previous.value},
+        now=now,
+    )
+    return record

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.housing import audit, references
 from bot.housing._common import (
     SYSTEM_ACTOR,
+    change_case_status,
     choice,
     find_by_reference,
     find_current_tenancy,
@@ -21,7 +22,7 @@ from bot.housing._common import (
     resolve_now,
 )
 from bot.housing.enums import AsbCategory, CaseStatus, Urgency
-from bot.housing.errors import AsbCaseNotFound, InvalidStatusTransition
+from bot.housing.errors import AsbCaseNotFound
 from bot.housing.models import AsbCase
 from bot.housing.validation import require_text
 
@@ -169,21 +170,5 @@ def update(
         InvalidStatusTransition: If the case already has that status.
 
     """
-    at = resolve_now(now)
-    target = choice(CaseStatus, status, "status")
     case = get_or_raise(session=session, reference=reference)
-    if case.status is target:
-        raise InvalidStatusTransition(f"case {case.reference} is already {target.value}")
-    previous = case.status
-    case.status = target
-    case.updated_at = at
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action=f"asb.{target.value}",
-        subject=case.reference,
-        details={"from": previous.value},
-        now=at,
-    )
-    return case
+    return change_case_status(session, case, status, noun="case", audit_action="asb", actor=actor, now=resolve_now(now))

@@ -17,6 +17,7 @@ from bot.clocks.calendar import default_calendar
 from bot.housing import audit, references
 from bot.housing._common import (
     SYSTEM_ACTOR,
+    change_case_status,
     choice,
     find_by_reference,
     find_current_tenancy,
@@ -25,7 +26,7 @@ from bot.housing._common import (
     today_in_england,
 )
 from bot.housing.enums import CaseStatus, IncomeTaskKind
-from bot.housing.errors import IncomeTaskNotFound, InvalidStatusTransition
+from bot.housing.errors import IncomeTaskNotFound
 from bot.housing.models import IncomeTask
 from bot.housing.validation import clean_text, parse_amount
 
@@ -158,21 +159,7 @@ def update(
         InvalidStatusTransition: If the task already has that status.
 
     """
-    at = resolve_now(now)
-    target = choice(CaseStatus, status, "status")
     task = get_or_raise(session=session, reference=reference)
-    if task.status is target:
-        raise InvalidStatusTransition(f"task {task.reference} is already {target.value}")
-    previous = task.status
-    task.status = target
-    task.updated_at = at
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action=f"income_task.{target.value}",
-        subject=task.reference,
-        details={"from": previous.value},
-        now=at,
+    return change_case_status(
+        session, task, status, noun="task", audit_action="income_task", actor=actor, now=resolve_now(now)
     )
-    return task

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.housing import audit, references
-from bot.housing._common import SYSTEM_ACTOR, choice, find_by_reference, find_tenancy, resolve_now
+from bot.housing._common import SYSTEM_ACTOR, change_case_status, choice, find_by_reference, find_tenancy, resolve_now
 from bot.housing.enums import CaseStatus, Channel, Urgency
-from bot.housing.errors import InvalidStatusTransition, WelfareConcernNotFound
+from bot.housing.errors import WelfareConcernNotFound
 from bot.housing.models import WelfareConcern
 from bot.housing.validation import clean_text, normalise_channel_address, require_text
 
@@ -153,21 +153,7 @@ def update(
         InvalidStatusTransition: If the concern already has that status.
 
     """
-    at = resolve_now(now)
-    target = choice(CaseStatus, status, "status")
     record = get_or_raise(session=session, reference=reference)
-    if record.status is target:
-        raise InvalidStatusTransition(f"concern {record.reference} is already {target.value}")
-    previous = record.status
-    record.status = target
-    record.updated_at = at
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action=f"welfare.{target.value}",
-        subject=record.reference,
-        details={"from": previous.value},
-        now=at,
+    return change_case_status(
+        session, record, status, noun="concern", audit_action="welfare", actor=actor, now=resolve_now(now)
     )
-    return record
