@@ -188,6 +188,16 @@ CHILD_RULES: tuple[Rule, ...] = (
 PERSON_RULES: tuple[Rule, ...] = (
     Rule(
         Danger.PERSON_AT_RISK,
+        "someone has a weapon",
+        (
+            "he|she|they|someone|somebody|man|woman|neighbour|guy|lad|lads|bloke has|got|is|holding|waving"
+            "|pulled|carrying|brandishing a|an knife|gun|machete|weapon|blade|axe"
+            " / he|she|they|someone|somebody|man|woman|neighbour|guy|lad|lads|bloke has|got|is|holding|waving"
+            "|pulled|carrying|brandishing knives|guns|weapons",
+        ),
+    ),
+    Rule(
+        Danger.PERSON_AT_RISK,
         "not seen for days",
         ("@NOT_SEEN", "@DURATION"),
         window=12,

@@ -621,3 +621,22 @@ def test_triage_takes_well_under_a_millisecond_per_typical_message() -> None:
     per_message = (time.perf_counter() - start) / len(messages)
     # The target is well under 1 ms; the bound leaves room for slow CI machines.
     assert per_message < 0.005, f"{per_message * 1000:.2f} ms per message"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he has a knife",
+        "my neighbour is waving a machete about on the landing",
+        "someone is holding a gun outside the flats",
+        "shes waving a knife at me",
+    ],
+)
+def test_someone_with_a_weapon_is_a_person_at_risk(text: str) -> None:
+    result = triage(text)
+    assert result is not None and result.danger is Danger.PERSON_AT_RISK
+
+
+@pytest.mark.parametrize("text", ["the kitchen knife drawer is broken", "i need a new knife block"])
+def test_a_knife_as_a_household_item_is_not_danger(text: str) -> None:
+    assert triage(text) is None
