@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,18 +16,8 @@ from bot.housing import handoffs, outbox, repairs
 from bot.housing.db import session_scope
 from bot.housing.enums import HandoffStatus
 from tests.console.conftest import DEMO_SENDER, PASSWORDS
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.support.browser import CHROMIUM, Watch, chromium_browser
+from tests.support.browser import shot as save_screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,26 +30,8 @@ expect = playwright_api.expect
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
-
-
-class Watch:
-    """What a page did that a test must know about: dialogs opened, script errors, CSP refusals."""
-
-    def __init__(self, page: Any) -> None:
-        self.dialogs: list[str] = []
-        self.console: list[str] = []
-        self.errors: list[str] = []
-        page.on("dialog", self._dialog)
-        page.on("console", lambda message: self.console.append(message.text))
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
 
 
 @pytest.fixture
@@ -74,8 +45,7 @@ def page(chromium: Any, live_console) -> Iterator[Any]:
 
 
 def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    save_screenshot(page, "console", name)
 
 
 def sign_in_with(page: Any, username: str) -> None:

@@ -15,6 +15,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,24 +102,39 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     env = {**os.environ, "TENANTLINE_DATABASE_URL": f"sqlite:///{database}", "TF_CPP_MIN_LOG_LEVEL": "3"}
     for key in [k for k in env if k.startswith(("TWILIO_", "TELEGRAM_"))]:
         env.pop(key)  # the REST channel only: no outside channel is configured here
-    logs = {name: workdir / f"{name}.log" for name in ("actions", "rasa")}
     commands = {
-        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-        "rasa": [
-            sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model), "--port", str(rasa_port),
-            "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        ],
+        "actions": (
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            f"http://127.0.0.1:{action_port}/health",
+        ),
+        "rasa": (
+            [
+                sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model), "--port", str(rasa_port),
+                "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+            ],
+            f"http://127.0.0.1:{rasa_port}/status",
+        ),
     }  # fmt: skip
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    try:
-        for name, command in commands.items():
-            with logs[name].open("wb") as log:
-                processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
-        _wait_for(f"http://127.0.0.1:{action_port}/health", processes["actions"], logs["actions"])
-        _wait_for(f"http://127.0.0.1:{rasa_port}/status", processes["rasa"], logs["rasa"])
+    with running(commands, env, workdir):
         engine = create_engine_for(f"sqlite:///{database}")
         yield Assistant(url=f"http://127.0.0.1:{rasa_port}", housing=make_session_factory(engine))
         engine.dispose()
+
+
+@contextmanager
+def running(commands: dict[str, tuple[list[str], str]], env: dict[str, str], workdir: Path) -> Iterator[None]:
+    """Start each (command, ready URL) in order from the project root, wait until it answers, stop all on exit.
+
+    Each process logs to `<workdir>/<name>.log`; a process that dies or never answers fails with its log's tail.
+    """
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, (command, ready_url) in commands.items():
+            log = workdir / f"{name}.log"
+            with log.open("wb") as output:
+                processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=output)
+            _wait_for(ready_url, processes[name], log)
+        yield
     finally:
         for process in processes.values():
             process.terminate()
