@@ -190,11 +190,35 @@ PERSON_RULES: tuple[Rule, ...] = (
         Danger.PERSON_AT_RISK,
         "someone has a weapon",
         (
-            "he|she|they|someone|somebody|man|woman|neighbour|guy|lad|lads|bloke has|got|is|holding|waving"
-            "|pulled|carrying|brandishing a|an knife|gun|machete|weapon|blade|axe"
-            " / he|she|they|someone|somebody|man|woman|neighbour|guy|lad|lads|bloke has|got|is|holding|waving"
-            "|pulled|carrying|brandishing knives|guns|weapons",
+            # "hes got a knife" reads "he is got a knife" after normalising, hence the optional auxiliary.
+            "he|she|they|someone|somebody|man|woman|neighbour|guy|lad|lads|bloke is|has|was|are|have|had?"
+            " got|holding|waving|pulled|carrying|brandishing|with a|an|his|her|their? knife|gun|machete|weapon"
+            "|blade|axe|knives|guns|weapons|machetes"
+            " / he|she|they|someone|somebody|man|woman|neighbour|guy|lad|lads|bloke has|is a|an? knife|gun"
+            "|machete|weapon|blade|axe|knives|guns|weapons"
+            " / outside|here|door|downstairs|upstairs|window|street|landing|stairs with a|an knife|gun|machete"
+            "|weapon|blade|axe",
         ),
+    ),
+    Rule(
+        Danger.PERSON_AT_RISK,
+        "frightened of a person",
+        (
+            "i|we|me|kids|children am|are|is|feel|feeling|m|s? really|so|very|too|properly? scared|afraid"
+            "|frightened|terrified|petrified of|by my|the? him|her|them|he|she|neighbour|neighbours",
+        ),
+        yields_to=(Danger.DOMESTIC_ABUSE,),
+    ),
+    Rule(
+        Danger.DOMESTIC_ABUSE,
+        "frightened, with a partner or ex mentioned",
+        ("@PARTNER", "i|we am|are|m|feel|feeling really|so|very? scared|afraid|frightened|terrified|petrified"),
+        window=10,
+    ),
+    Rule(
+        Danger.PERSON_AT_RISK,
+        "a call for help because someone is here",
+        ("help me|us|pls|please? he|she|they is|are here|outside|back|downstairs|inside|coming",),
     ),
     Rule(
         Danger.PERSON_AT_RISK,

