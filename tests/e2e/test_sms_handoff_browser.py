@@ -36,6 +36,7 @@ from tests.support.housing import seeded_database
 pytestmark = [
     pytest.mark.model,
     pytest.mark.browser,
+    pytest.mark.timeout(900),  # starting three servers and loading the model is most of it
     pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Debian's chromium at /usr/bin/chromium"),
 ]
 
