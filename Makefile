@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONDONTWRITEBYTECODE ?= 1
 
-.PHONY: help install run test lint types unit validate train conversation-tests evaluate bench lock clean
+.PHONY: help install run test lint types unit validate train conversation-tests evaluate bench soak lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -48,8 +48,11 @@ conversation-tests: train ## Conversation tests (tests/test_stories.yml), then t
 		--endpoints endpoints.yml --fail-on-prediction-errors --out results/core
 	$(VENV)/bin/pytest -q -m model
 
-bench: install ## Benchmarks (arrives with the benchmarks issue)
-	@echo "make bench: no benchmarks yet; they arrive with the benchmarks issue" >&2; exit 1
+bench: install ## Benchmarks: understanding, speed and memory, training; report in bench/results/latest/REPORT.md
+	$(PY) -m bench $(BENCH_ARGS)
+
+soak: install ## Production profile at a steady rate for TENANTLINE_SOAK_SECONDS (600), checking memory growth
+	TENANTLINE_SOAK_SECONDS=$${TENANTLINE_SOAK_SECONDS:-600} $(VENV)/bin/pytest -q -s -m model tests/scale/test_soak.py
 
 lock: ## Re-resolve requirements.in into requirements.lock
 	$(VENV)/bin/uv pip compile -q -p $(PY) requirements.in -o requirements.lock

@@ -32,7 +32,7 @@ from bot.housing import identities, one_time_codes, tenancies, tenants, verifica
 from bot.housing.db import session_scope
 from bot.housing.enums import Channel
 from bot.housing.errors import HousingError, InvalidPostcode, InvalidTenancyReference
-from bot.housing.validation import normalise_postcode, normalise_tenancy_reference
+from bot.housing.validation import POSTCODE_IN_TEXT, normalise_postcode, normalise_tenancy_reference
 from bot.landlord import get_landlord
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ SUPPORTED_CHANNELS = frozenset(channel.value for channel in Channel)
 KNOWN_SENDER_SLOTS = ["verification_answer"]
 NEW_SENDER_SLOTS = ["tenancy_reference", "verify_postcode", "verify_dob", "otp_code"]
 CHECKED = "checked"  # stored in place of the answer: dates of birth and codes never sit in the tracker
-POSTCODE_SHAPE = re.compile(r"\b[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -340,7 +339,7 @@ class VerifiedFormValidation(TenantFormValidation):
 
 
 def _postcode_in(text: str) -> str | None:
-    found = POSTCODE_SHAPE.search(text)
+    found = POSTCODE_IN_TEXT.search(text)
     if not found:
         return None
     try:

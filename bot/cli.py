@@ -6,13 +6,17 @@ from pathlib import Path
 
 import typer
 
+from bot.model_ops.cli import app as model_app
 from bot.settings import PROJECT_ROOT, get_settings
+from bot.training_data import cli as training_data_cli
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="TenantLine: the messaging assistant for social housing tenants.",
 )
+training_data_cli.register(app)
+app.add_typer(model_app, name="model")
 
 
 @app.command()
@@ -108,16 +112,30 @@ def evaluate(
 @app.command("select-pipeline")
 def select_pipeline(
     folds: int = typer.Option(3, min=2, max=10, help="Cross-validation folds."),
-    out: Path = typer.Option(Path("results/pipeline-selection.md"), help="Where to write the comparison."),
+    candidate: list[str] = typer.Option([], help="Run only this candidate (repeatable); all when omitted."),
+    out: Path = typer.Option(Path("results/pipeline-selection"), help="Folder for the table and raw predictions."),
 ) -> None:
     """Compare NLU hyper-parameter candidates by cross-validation on the training data (slow: folds x candidates)."""
-    from bot.nlp.select_pipeline import render, run
+    from bot.nlp.select_pipeline import CANDIDATES, CandidateResult, render, run
 
-    results = run(PROJECT_ROOT, folds=folds)
+    unknown = [name for name in candidate if name not in CANDIDATES]
+    if unknown:
+        typer.echo(f"unknown candidate(s): {', '.join(unknown)}. Choose from:", err=True)
+        for name in CANDIDATES:
+            typer.echo(f"  {name}", err=True)
+        raise typer.Exit(2)
     target = PROJECT_ROOT / out
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(results, folds), encoding="utf-8")
-    typer.echo(f"best: {results[0].name} (macro-F1 {results[0].intent_macro_f1:.4f}); table in {out}")
+    results: list[CandidateResult] = []
+    for name in candidate or list(CANDIDATES):
+        # One candidate at a time, rewriting the table after each, so a long run can be stopped and still read.
+        results += run(PROJECT_ROOT, folds=folds, names=[name], raw_out=target / "predictions")
+        results.sort(key=lambda r: (-r.best()[1]["macro_f1"], r.train_seconds_per_fold))
+        (target / "selection.md").write_text(render(results, folds), encoding="utf-8")
+    threshold, best = results[0].best()
+    typer.echo(
+        f"best: {results[0].name} (CV macro-F1 {best['macro_f1']:.4f} at fallback threshold {threshold}); "
+        f"table in {out / 'selection.md'}"
+    )
 
 
 @app.command()
@@ -144,14 +162,20 @@ def run(
     import os
     import secrets
 
+    from bot.model_ops.registry import serving_model
     from bot.runner import rasa_services, supervise
     from bot.training import ensure_model
 
+    if get_settings().profile == "production":
+        # Several replicas behind nginx on PostgreSQL and Redis (bot/scale/); it checks its own settings first.
+        from bot.scale.stack import run_production
+
+        raise typer.Exit(run_production(get_settings(), root=PROJECT_ROOT, console_port=console_port, echo=typer.echo))
     migrate()
     if demo:
         seed_demo()
     try:
-        model = ensure_model(PROJECT_ROOT)
+        model = serving_model(PROJECT_ROOT) or ensure_model(PROJECT_ROOT)
     except RuntimeError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error

@@ -47,6 +47,8 @@ class Evaluation:
     safety_recall: dict[str, float] = field(default_factory=dict)
     safety_missed: list[dict[str, Any]] = field(default_factory=list)
     seconds_per_message: float = 0.0
+    predictions: list[tuple[str, str]] = field(default_factory=list)
+    """(expected, predicted) for every held-out example, the prediction normalised as in `score`."""
 
 
 def load_examples(path: Path) -> list[tuple[str, str]]:
@@ -144,6 +146,7 @@ def evaluate(model: Path, heldout: Path, safety: Path | None = None) -> Evaluati
         confusions=confusions,
         misclassified=misclassified,
         seconds_per_message=round(per_message, 5),
+        predictions=[(e, e if is_correct(e, p) else p) for e, p in pairs],
     )
     offset = len(examples)
     # Safety recall counts every example of a safety intent in both files.

@@ -77,6 +77,11 @@ class ChannelMessages(BaseModel):
         "You won't get any more messages from {landlord} here. Reply START to turn them back on, or call us on {phone}."
     )
     opt_in_confirmed: str = "Messages from {landlord} are back on. How can I help? Reply STOP at any time to stop them."
+    assistant_trouble: str = (
+        "Sorry, we're having trouble at our end and can't deal with your message just now. We've kept it and will "
+        "come back to you as soon as we can. If it's urgent, call us on {phone}, or {out_of_hours_phone} when "
+        "we're closed."
+    )
     help: str = (
         "This is {landlord}'s assistant. Tell me what you need, for example 'report a repair' or 'pay my rent'. "
         "Call us on {phone}, or {out_of_hours_phone} for emergencies when we're closed. If anyone is in danger, "

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,89 @@ class Service:
     command: list[str]
     ready_url: str
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    env: dict[str, str] = field(default_factory=dict)
+    """Variables added to (or overriding) the parent's environment for this process only."""
+    log: Path | None = None
+    """File that receives the process's output (appended); None: the parent's terminal."""
+    with_previous: bool = False
+    """Start together with the service before it, without waiting for that one to answer first."""
+
+    def start(self, root: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """Start the process in `root` with `env` (default: this process's environment) plus `self.env`."""
+        environment = {**(os.environ if env is None else env), **self.env}
+        if self.log is None:
+            self.process = subprocess.Popen(self.command, cwd=root, env=environment)
+        else:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
+            with self.log.open("ab") as output:
+                self.process = subprocess.Popen(
+                    self.command, cwd=root, env=environment, stdout=output, stderr=subprocess.STDOUT
+                )
+        return self.process
+
+    def running(self) -> bool:
+        """Return whether the process was started and has not exited."""
+        return self.process is not None and self.process.poll() is None
+
+
+def start_groups(services: list[Service]) -> list[list[Service]]:
+    """Split `services` into the groups that start together (see `Service.with_previous`), in order."""
+    groups: list[list[Service]] = []
+    for service in services:
+        if service.with_previous and groups:
+            groups[-1].append(service)
+        else:
+            groups.append([service])
+    return groups
+
+
+def wait_ready(
+    services: list[Service], *, timeout: float, should_stop: Callable[[], bool] = lambda: False
+) -> str | None:
+    """Wait until every started service in `services` answers at its ready URL.
+
+    Args:
+        services: Services already started.
+        timeout: Seconds to wait for all of them together.
+        should_stop: Polled while waiting; returning True gives up quietly (Ctrl-C).
+
+    Returns:
+        None when all answer (or `should_stop` said so), otherwise a sentence saying which one failed and how.
+    """
+    deadline = time.monotonic() + timeout
+    waiting = list(services)
+    while waiting:
+        if should_stop():
+            return None
+        for service in list(waiting):
+            assert service.process is not None, f"{service.name} was never started"
+            if service.process.poll() is not None:
+                return f"{service.name} exited with code {service.process.returncode} before it was ready"
+            if _is_ready(service.ready_url):
+                print(f"{service.name} ready at {service.ready_url}", flush=True)
+                waiting.remove(service)
+        if waiting and time.monotonic() > deadline:
+            names = ", ".join(f"{s.name} ({s.ready_url})" for s in waiting)
+            return f"{names} did not answer within {timeout:.0f} s"
+        if waiting:
+            time.sleep(0.5)
+    return None
+
+
+def stop_services(services: list[Service], *, timeout: float = 15.0) -> None:
+    """Terminate the running services in reverse order, killing any that outlive `timeout` seconds."""
+    for service in reversed(services):
+        if service.running():
+            assert service.process is not None
+            service.process.terminate()
+    deadline = time.monotonic() + timeout
+    for service in services:
+        if service.process is not None:
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()
 
 
 def _is_ready(url: str) -> bool:
@@ -98,10 +182,12 @@ def supervise(
 ) -> int:
     """Start `services` in order, wait until each answers, then wait until one exits or Ctrl-C.
 
+    Services marked `with_previous` start together with the one before them and are waited for together.
+
     Args:
         services: The services to run.
         root: Working directory for every process.
-        ready_timeout: Seconds to wait for each service to answer before giving up.
+        ready_timeout: Seconds to wait for each group of services to answer before giving up.
         banner: Lines to print once everything is ready (where to reach it).
 
     Returns:
@@ -117,21 +203,17 @@ def supervise(
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        for service in services:
-            print(f"starting {service.name} ...", flush=True)
-            service.process = subprocess.Popen(service.command, cwd=root, env=env)
-            deadline = time.monotonic() + ready_timeout
-            while not _is_ready(service.ready_url):
-                if stopping:
-                    return 0
-                if service.process.poll() is not None:
-                    print(f"{service.name} exited with code {service.process.returncode} before it was ready")
-                    return service.process.returncode or 1
-                if time.monotonic() > deadline:
-                    print(f"{service.name} did not answer at {service.ready_url} within {ready_timeout:.0f} s")
-                    return 1
-                time.sleep(0.5)
-            print(f"{service.name} ready at {service.ready_url}", flush=True)
+        for group in start_groups(services):
+            for service in group:
+                print(f"starting {service.name} ...", flush=True)
+                service.start(root, env)
+            problem = wait_ready(group, timeout=ready_timeout, should_stop=lambda: stopping)
+            if stopping:
+                return 0
+            if problem is not None:
+                print(problem, flush=True)
+                failed = next((s for s in group if s.process is not None and s.process.poll() is not None), None)
+                return (failed.process.returncode if failed and failed.process else 1) or 1
         for line in banner or []:
             print(line, flush=True)
         print("TenantLine is running. Press Ctrl-C to stop.", flush=True)
@@ -144,12 +226,4 @@ def supervise(
             time.sleep(0.5)
         return 0
     finally:
-        for service in reversed(services):
-            if service.process is not None and service.process.poll() is None:
-                service.process.terminate()
-        for service in services:
-            if service.process is not None:
-                try:
-                    service.process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    service.process.kill()
+        stop_services(services)

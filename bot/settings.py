@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseSettings, Field, SecretStr
 
@@ -33,6 +34,18 @@ class Settings(BaseSettings):
         env="TENANTLINE_LANDLORD_FILE",
         description="YAML file with the landlord's name, numbers, hours and FAQ answers.",
     )
+    training_data_dir: Path = Field(
+        default=PROJECT_ROOT / "data",
+        env="TENANTLINE_TRAINING_DATA_DIR",
+        description="The Rasa training data folder (nlu/*.yml) that trainers edit from the console and CLI.",
+    )
+    inbox_threshold: float = Field(
+        default=0.75,
+        ge=0.0,
+        le=1.0,
+        env="TENANTLINE_INBOX_THRESHOLD",
+        description="Tenant messages whose best intent scored below this land in the trainers' NLU inbox.",
+    )
     rasa_url: str = Field(default="http://127.0.0.1:5005", env="TENANTLINE_RASA_URL")
     rasa_token: SecretStr | None = Field(
         default=None,
@@ -42,6 +55,45 @@ class Settings(BaseSettings):
     action_server_url: str = Field(default="http://127.0.0.1:5055/webhook", env="TENANTLINE_ACTION_SERVER_URL")
     public_url: str | None = Field(default=None, env="TENANTLINE_PUBLIC_URL")
     timezone: str = Field(default="Europe/London", env="TENANTLINE_TIMEZONE")
+
+    profile: Literal["embedded", "production"] = Field(
+        default="embedded",
+        env="TENANTLINE_PROFILE",
+        description="embedded: one of each process on SQLite; production: PostgreSQL, Redis, replicas behind nginx.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        env="TENANTLINE_REDIS_URL",
+        description="Redis holding the conversation locks shared by the Rasa replicas (production profile).",
+    )
+    replicas: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        env="TENANTLINE_REPLICAS",
+        description="How many Rasa servers and how many action servers the production profile runs.",
+    )
+    public_port: int = Field(
+        default=8080,
+        ge=1,
+        le=65535,
+        env="TENANTLINE_PUBLIC_PORT",
+        description="Port where nginx takes the channels' webhooks for the Rasa replicas (production profile).",
+    )
+    replica_id: str | None = Field(
+        default=None,
+        max_length=64,
+        env="TENANTLINE_REPLICA_ID",
+        description="This Rasa replica's name in the inbound journal; stable across restarts (default host:pid).",
+    )
+    inbound_lease_seconds: float = Field(
+        default=30.0,
+        ge=2.0,
+        le=3600.0,
+        env="TENANTLINE_INBOUND_LEASE_SECONDS",
+        description="How long a replica's claim on an inbound message lasts unless renewed; another replica takes "
+        "the message over once it runs out.",
+    )
 
     twilio_account_sid: str | None = Field(default=None, env="TWILIO_ACCOUNT_SID")
     twilio_auth_token: SecretStr | None = Field(default=None, env="TWILIO_AUTH_TOKEN")

@@ -68,6 +68,8 @@ class OutgoingMessage:
     template_name: str | None
     template_variables: dict[str, Any] | None
     attempts: int
+    idempotency_key: str = ""
+    """The row's idempotency key, the same on every attempt (providers that honour one get it)."""
 
     @classmethod
     def from_row(cls, row: OutboxMessage) -> OutgoingMessage:
@@ -80,6 +82,7 @@ class OutgoingMessage:
             template_name=row.template_name,
             template_variables=dict(row.template_variables) if row.template_variables else None,
             attempts=int(row.attempts),
+            idempotency_key=str(row.idempotency_key),
         )
 
 

@@ -55,7 +55,7 @@ from channels.core.buttons import ButtonMemory
 from channels.core.media import FetchedMedia, MediaItem, MediaPolicy, MediaRejected, check_media
 from channels.core.messages import channel_text
 from channels.core.output import address_hash, reply_key
-from channels.core.pipeline import InboundPipeline, Incoming
+from channels.core.pipeline import InboundPipeline, Incoming, Outcome
 from channels.core.registration import ChannelNotConfigured, build_or_disable, install_runtime, missing_settings
 from channels.intake import prepare_text
 from channels.outbox import RateLimit, register_sender
@@ -190,17 +190,18 @@ class TelegramPipeline(InboundPipeline):
             metadata.pop(key, None)
         return metadata
 
-    async def process(self, incoming: Incoming) -> None:
+    async def process(self, incoming: Incoming, *, recovered: bool = False) -> Outcome:
         """Process one update: contacts here, everything else through the shared pipeline."""
         key = reply_key(incoming.sender_id, incoming.external_id)
         action = incoming.metadata.get(ACTION_KEY)
         try:
             if action == "contact":
                 await self._contact(incoming, self._output(key))
-                return
-            await super().process(incoming)
-            if action == "start":
+                return Outcome.DONE
+            outcome = await super().process(incoming, recovered=recovered)
+            if action == "start" and outcome is Outcome.DONE:
                 await self._output(key).offer_contact(incoming.sender_id)
+            return outcome
         finally:
             self._turn_outputs.pop(key, None)
 
@@ -254,7 +255,7 @@ class TelegramInput(InputChannel):
         options: Mapping[str, Any] | None = None,
         bot: Bot | None = None,
         session_factory: Callable[[], Session] | None = None,
-        journal_dir: Path | None = None,
+        replica: str | None = None,
         media_dir: Path | None = None,
         media_policy: MediaPolicy | None = None,
     ) -> None:
@@ -276,7 +277,7 @@ class TelegramInput(InputChannel):
             honour_keywords=False,
             media_policy=self.media_policy,
             buttons=self.buttons,
-            journal_dir=journal_dir,
+            replica=replica,
             media_dir=media_dir,
             session_factory=session_factory,
         )

@@ -5,7 +5,7 @@
   Otherwise 403, logged without personal data, and nothing is processed.
 - Parsing: the form is decoded here, strictly (invalid UTF-8 is a 400) and keeping blank fields (Twilio sends
   `Body=` for a photo without a caption, and signs it). Bodies over 64 KB are refused with 413.
-- Acknowledgement: the webhook answers an empty TwiML `<Response/>` as soon as the message is journalled;
+- Acknowledgement: the webhook answers an empty TwiML `<Response/>` as soon as the message is recorded;
   replies go out later through the REST API (the outbox), never in the webhook's answer.
 - Sending: `TwilioSender` sends outbox rows with twilio's async client; TWILIO_API_BASE_URL points it at a fake
   server in tests. Every message asks for status callbacks at /webhooks/<channel>/status, which mark rows
@@ -21,6 +21,8 @@ TENANTLINE_PUBLIC_URL.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -75,6 +77,33 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 DELIVERED_STATUSES = frozenset({"delivered", "read"})
 FAILED_STATUSES = frozenset({"failed", "undelivered"})
 SEND_TIMEOUT_SECONDS = 15.0
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+"""Twilio creates one message for repeated requests carrying the same token (a retry after a lost answer)."""
+
+_idempotency_token: contextvars.ContextVar[str | None] = contextvars.ContextVar("twilio_idempotency", default=None)
+
+
+def idempotency_token(key: str) -> str:
+    """Return the token sent to Twilio for an outbox key: a digest, so no phone number leaves in a header."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class IdempotentHttpClient(AsyncTwilioHttpClient):
+    """Twilio's async HTTP client, adding the idempotency token of the message being sent to its request.
+
+    The generated `messages.create_async` takes no headers, so the token travels in a context variable set by
+    `TwilioSender.send` for the duration of one send. The client's own time-out is applied too: twilio 8.2's
+    async client stores it but passes only the per-request one to aiohttp, whose default waits 5 minutes.
+    """
+
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Send the request, with the current send's idempotency token when there is one."""
+        token = _idempotency_token.get()
+        if token is not None and method.upper() == "POST":
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), IDEMPOTENCY_HEADER: token}
+        if kwargs.get("timeout") is None and len(args) < 5:  # (params, data, headers, auth, timeout)
+            kwargs["timeout"] = self.timeout
+        return await super().request(method, url, *args, **kwargs)
 
 
 class BadRequest(ValueError):
@@ -192,7 +221,7 @@ class TwilioSender:
     def client(self) -> Client:
         """Return the Twilio client, created on first use inside the running event loop."""
         if self._client is None:
-            self._http = AsyncTwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS)
+            self._http = IdempotentHttpClient(timeout=SEND_TIMEOUT_SECONDS)
             self._client = Client(self.config.account_sid, self.config.auth_token, http_client=self._http)
             self._client.api.base_url = self.config.api_base_url.rstrip("/")
         return self._client
@@ -232,7 +261,18 @@ class TwilioSender:
         return SendResult(provider_message_id=str(created.sid) if created.sid else None)
 
     async def send(self, message: OutgoingMessage) -> SendResult:
-        """Send an outbox row: its template when it names one, otherwise its text."""
+        """Send an outbox row: its template when it names one, otherwise its text.
+
+        Every attempt carries the row's idempotency token, so a retry after a time-out whose request Twilio did
+        receive does not send the tenant the message twice.
+        """
+        reset = _idempotency_token.set(idempotency_token(message.idempotency_key) if message.idempotency_key else None)
+        try:
+            return await self._send(message)
+        finally:
+            _idempotency_token.reset(reset)
+
+    async def _send(self, message: OutgoingMessage) -> SendResult:
         if message.template_name:
             return await self.create(
                 to=self._address(message.to),
@@ -281,7 +321,7 @@ class TwilioInput(InputChannel):
         *,
         options: Mapping[str, Any] | None = None,
         session_factory: Callable[[], Session] | None = None,
-        journal_dir: Path | None = None,
+        replica: str | None = None,
         media_dir: Path | None = None,
         media_policy: MediaPolicy | None = None,
     ) -> None:
@@ -300,7 +340,7 @@ class TwilioInput(InputChannel):
             honour_keywords=True,
             media_policy=self.media_policy,
             buttons=self.buttons,
-            journal_dir=journal_dir,
+            replica=replica,
             media_dir=media_dir,
             session_factory=session_factory,
         )

@@ -124,7 +124,7 @@ class WhatsAppInput(TwilioInput):
         options: Mapping[str, Any] | None = None,
         sms_from: str | None = None,
         session_factory: Callable[[], Session] | None = None,
-        journal_dir: Path | None = None,
+        replica: str | None = None,
         media_dir: Path | None = None,
         media_policy: MediaPolicy | None = None,
     ) -> None:
@@ -134,7 +134,7 @@ class WhatsAppInput(TwilioInput):
             config,
             options=options,
             session_factory=session_factory,
-            journal_dir=journal_dir,
+            replica=replica,
             media_dir=media_dir,
             media_policy=media_policy,
         )

@@ -15,6 +15,8 @@ from pydantic import Field
 from bot.settings import PROJECT_ROOT, Settings
 
 DEFAULT_PORT = 8000
+INBOX_COLLECT_SECONDS = 60.0
+"""A running console looks for new uncertain messages this often; a trainer can also collect at once."""
 
 
 class ConsoleSettings(Settings):
@@ -65,6 +67,13 @@ class ConsoleConfig:
         media_dir: Where the channels store tenants' photos; only files under it are served.
         landlord_name: Shown in the page header.
         poll_seconds: How often open pages look for new queue entries and messages.
+        project_root: The project whose models the trainer pages train, list and activate (`var/models`,
+            `var/training`); tests point it at a temporary copy.
+        training_data_dir: The training data folder the trainer pages edit (tests point it at a copy).
+        domain_dir: The Rasa domain folder, read for entity names.
+        tracker_store_url: Rasa's SQL tracker store, read for the NLU inbox; None turns collection off.
+        inbox_threshold: Messages whose best intent scored below this land in the NLU inbox.
+        inbox_collect_seconds: How often the console collects new inbox messages; 0 only on request.
     """
 
     database_url: str
@@ -78,6 +87,12 @@ class ConsoleConfig:
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     landlord_name: str = "TenantLine"
     poll_seconds: float = 3.0
+    project_root: Path = PROJECT_ROOT
+    training_data_dir: Path = PROJECT_ROOT / "data"
+    domain_dir: Path = PROJECT_ROOT / "domain"
+    tracker_store_url: str | None = None
+    inbox_threshold: float = 0.75
+    inbox_collect_seconds: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: ConsoleSettings) -> ConsoleConfig:
@@ -96,4 +111,8 @@ class ConsoleConfig:
             whatsapp_template=settings.console_whatsapp_template or None,
             media_dir=settings.media_dir,
             landlord_name=get_landlord().name,
+            training_data_dir=settings.training_data_dir,
+            tracker_store_url=settings.tracker_store_url,
+            inbox_threshold=settings.inbox_threshold,
+            inbox_collect_seconds=INBOX_COLLECT_SECONDS,
         )

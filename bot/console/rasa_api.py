@@ -26,6 +26,8 @@ import aiohttp
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 5.0
+MODEL_LOAD_TIMEOUT_SECONDS = 300.0
+"""Loading a model (TensorFlow graphs, spaCy) takes tens of seconds on a busy machine."""
 
 STAFF_KEY = "tenantline_staff"
 """Metadata key marking a bot utterance as a staff reply: {"username", "name", "channel", "outbox_id"}."""
@@ -78,9 +80,12 @@ class RasaClient:
             await self._session.close()
         self._session = None
 
-    async def _call(self, method: str, url: str, *, params: dict[str, str], json: Any = None) -> Any:
+    async def _call(
+        self, method: str, url: str, *, params: dict[str, str], json: Any = None, timeout: float | None = None
+    ) -> Any:
+        wait = aiohttp.ClientTimeout(total=timeout) if timeout is not None else None
         try:
-            async with self._client().request(method, url, params=params, json=json) as response:
+            async with self._client().request(method, url, params=params, json=json, timeout=wait) as response:
                 if response.status in (401, 403):
                     raise RasaUnavailable("the Rasa server refused the console's token (TENANTLINE_RASA_TOKEN)")
                 if response.status >= 400:
@@ -142,4 +147,32 @@ class RasaClient:
         await self.append(
             sender_id,
             [{"event": "bot", "text": text, "timestamp": time.time(), "metadata": {STAFF_KEY: staff}}],
+        )
+
+    async def status(self) -> dict[str, Any]:
+        """Return the server's `GET /status`: the loaded model's file name and id.
+
+        Raises:
+            RasaUnavailable: If Rasa cannot be reached, refuses the token or has no model loaded.
+        """
+        state = await self._call("GET", f"{self.base_url}/status", params=self._params())
+        if not isinstance(state, dict):
+            raise RasaUnavailable("the Rasa server answered with something that is not its status")
+        return state
+
+    async def replace_model(self, model_file: str, *, timeout: float = MODEL_LOAD_TIMEOUT_SECONDS) -> None:
+        """Ask the server to load another model archive (`PUT /model`), which it swaps in once loaded.
+
+        Rasa builds the new agent first and then replaces the old one, keeping the lock store; conversations live
+        in the tracker store, so one in progress carries on with the new model at its next message.
+
+        Args:
+            model_file: Path of the archive, as the Rasa server's machine sees it.
+            timeout: Seconds to wait for the model to load.
+
+        Raises:
+            RasaUnavailable: If Rasa cannot be reached, refuses the token or cannot load the model.
+        """
+        await self._call(
+            "PUT", f"{self.base_url}/model", params=self._params(), json={"model_file": model_file}, timeout=timeout
         )

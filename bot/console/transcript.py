@@ -45,6 +45,8 @@ class TranscriptLine:
         safety: Why a tenant message is flagged for safety, if it is.
         options: The titles of buttons the assistant offered.
         key: A stable id for the line (its position), used to spot new lines.
+        intent: What the assistant took a tenant message to mean.
+        confidence: How sure it was, from 0 to 1.
     """
 
     speaker: Speaker
@@ -56,6 +58,8 @@ class TranscriptLine:
     safety: str | None = None
     options: tuple[str, ...] = ()
     key: int = 0
+    intent: str | None = None
+    confidence: float | None = None
 
 
 def _moment(value: Any) -> datetime | None:
@@ -75,13 +79,19 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _score(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _user_line(event: Mapping[str, Any], key: int) -> TranscriptLine:
     metadata = _mapping(event.get("metadata"))
-    intent = _text(_mapping(_mapping(event.get("parse_data")).get("intent")).get("name"))
+    parsed = _mapping(_mapping(event.get("parse_data")).get("intent"))
+    intent = _text(parsed.get("name"))
+    confidence = parsed.get("confidence")
     return TranscriptLine(
         speaker=Speaker.TENANT,
         text=_text(event.get("text")),
@@ -90,6 +100,8 @@ def _user_line(event: Mapping[str, Any], key: int) -> TranscriptLine:
         photos=_count(metadata.get("photos")),
         safety=SAFETY_INTENTS.get(intent),
         key=key,
+        intent=intent or None,
+        confidence=_score(confidence),
     )
 
 

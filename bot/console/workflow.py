@@ -32,7 +32,13 @@ from bot.console.state import ConsoleState, Staff
 from bot.housing import audit, handoffs
 from bot.housing.db import session_scope
 from bot.housing.enums import Channel, HandoffReason, HandoffStatus, Urgency
-from bot.housing.errors import AlreadyClaimed, HousingError, InvalidStatusTransition
+from bot.housing.errors import (
+    AlreadyClaimed,
+    HousingError,
+    InvalidInput,
+    InvalidStatusTransition,
+    StaffUserNotFound,
+)
 from bot.housing.validation import clean_text
 
 T = TypeVar("T")
@@ -209,6 +215,37 @@ async def claim(state: ConsoleState, reference: str, staff: Staff) -> HandoffVie
             "in a minute; if it keeps happening, tell a supervisor."
         ) from None
     return taken
+
+
+async def take_over(state: ConsoleState, reference: str, staff: Staff, from_username: str) -> HandoffView:
+    """Take a conversation a colleague holds (a supervisor's move when a claim has gone stale).
+
+    The assistant stays paused: the conversation passes from one person to another.
+
+    Raises:
+        ActionFailed: If it is yours already, or the colleague no longer holds it.
+    """
+    if from_username == staff.username:
+        raise ActionFailed(f"You are already handling {reference}.")
+    try:
+        return await in_session(
+            state,
+            lambda session: view_of(
+                handoffs.take_over(
+                    session=session,
+                    reference=reference,
+                    staff_username=staff.username,
+                    from_username=from_username,
+                    now=utc_now(),
+                )
+            ),
+        )
+    except AlreadyClaimed:
+        raise ActionFailed(
+            f"{reference} changed hands or closed before you took it over; look at it again before acting."
+        ) from None
+    except (StaffUserNotFound, InvalidInput):  # the form named nobody who could hold it
+        raise ActionFailed(f"{reference} changed hands before you took it over; look at it again.") from None
 
 
 async def release(state: ConsoleState, reference: str, staff: Staff) -> HandoffView:

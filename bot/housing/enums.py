@@ -26,6 +26,8 @@ __all__ = [
     "HazardType",
     "HomeStatus",
     "IncomeTaskKind",
+    "InboxReason",
+    "InboxStatus",
     "OutboxStatus",
     "PaymentMethod",
     "Priority",
@@ -247,6 +249,14 @@ class VerificationStatus(str, Enum):
     LOCKED = "locked"
 
 
+class InboundStatus(str, Enum):
+    """Life of an incoming message: any replica may claim a received one, or one whose lease has run out."""
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    DONE = "done"
+
+
 class OutboxStatus(str, Enum):
     """Life of an outgoing message."""
 
@@ -255,3 +265,20 @@ class OutboxStatus(str, Enum):
     SENT = "sent"
     FAILED = "failed"
     DELIVERED = "delivered"
+
+
+class InboxReason(str, Enum):
+    """Why a tenant's message landed in the trainers' NLU inbox."""
+
+    LOW_CONFIDENCE = "low_confidence"
+    FALLBACK = "fallback"
+    CORRECTED = "corrected"
+
+
+class InboxStatus(str, Enum):
+    """Where an NLU inbox item is: waiting for a trainer, or decided."""
+
+    NEW = "new"
+    CONFIRMED = "confirmed"
+    RELABELLED = "relabelled"
+    DISCARDED = "discarded"

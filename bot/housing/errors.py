@@ -104,6 +104,10 @@ class OutboxMessageNotFound(NotFound):
     """Raised when no outbox message has the given id or provider id."""
 
 
+class InboxItemNotFound(NotFound):
+    """Raised when no NLU inbox item has the given id."""
+
+
 # --- invalid input ---
 
 

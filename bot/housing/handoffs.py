@@ -223,6 +223,49 @@ def claim(*, session: Session, reference: str, staff_username: str, now: datetim
     return handoff
 
 
+def take_over(
+    *, session: Session, reference: str, staff_username: str, from_username: str, now: datetime | None = None
+) -> Handoff:
+    """Move a claimed handoff from its holder to another member of staff (a supervisor taking back a stale claim).
+
+    The move happens only if `from_username` still holds it, so a take-over racing a reply, a release or another
+    take-over never takes the conversation from someone the caller did not see holding it.
+
+    Raises:
+        InvalidReference, HandoffNotFound: For a bad reference.
+        StaffUserNotFound: If either username names nobody; AccountLocked if the new holder's account is disabled.
+        AlreadyClaimed: If `from_username` no longer holds it (released, closed or taken by someone else).
+    """
+    at = resolve_now(now)
+    member = staff.get_or_raise(session=session, username=staff_username)
+    if not member.is_active:
+        raise AccountLocked(f"staff account {member.username} is disabled")
+    previous = staff.get_or_raise(session=session, username=from_username)
+    handoff = get_or_raise(session=session, reference=reference)
+    table = Handoff.__table__
+    result = session.execute(
+        sql_update(table)
+        .where(
+            table.c.id == handoff.id,
+            table.c.status == HandoffStatus.CLAIMED,
+            table.c.claimed_by_id == previous.id,
+        )
+        .values(claimed_by_id=member.id, claimed_at=at, updated_at=at)
+    )
+    session.refresh(handoff)
+    if result.rowcount != 1:
+        raise AlreadyClaimed(f"handoff {handoff.reference} is no longer held by {previous.username}")
+    audit.record(
+        session=session,
+        actor=f"staff:{member.username}",
+        action="handoff.taken_over",
+        subject=handoff.reference,
+        details={"from": previous.username},
+        now=at,
+    )
+    return handoff
+
+
 def release(*, session: Session, reference: str, staff_username: str, now: datetime | None = None) -> Handoff:
     """Put a claimed handoff back in the queue; only its holder can.
 

@@ -36,6 +36,11 @@ _SPECIAL_POSTCODES = {"GIR0AA"}  # Girobank's historic non-geographic postcode, 
 
 _TENANCY_REFERENCE = re.compile(r"^TN[\s-]*(\d{6})$", re.IGNORECASE)
 
+# Shapes for finding identifiers inside free text (a message, a sentence); the anchored patterns above decide
+# whether one value is valid. Loose on purpose: something shaped like a postcode is treated as one.
+POSTCODE_IN_TEXT = re.compile(r"\b[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}\b", re.IGNORECASE)
+TENANCY_REFERENCE_IN_TEXT = re.compile(r"\bTN[\s-]*\d{6}\b", re.IGNORECASE)
+
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _PHONE_PREFIX = re.compile(r"^(?:whatsapp|tel|sms):", re.IGNORECASE)
 _TRUNK_ZERO = re.compile(r"^(\+44|0044)\s*\(0\)")

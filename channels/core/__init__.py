@@ -22,8 +22,8 @@ Modules and the API a channel uses:
   `buttons_from_events(events)`, `ButtonMemory`.
 - `keywords`: `classify(text) -> Keyword | None` (STOP / START / HELP).
 - `messages`: `channel_text(key, **values)`: the landlord's sentences from landlord.yml `channel_messages`.
-- `inbox`, `ordering`, `db`: used by the pipeline (durable de-duplication and journal, per-conversation order,
-  the housing database session factory and `use_session_factory` for tests).
+- `inbox`, `ordering`, `db`: used by the pipeline (de-duplication and the journal all replicas share, with
+  claims and leases; per-conversation order; the housing database session factory and `use_session_factory`).
 
 The outbox dispatcher itself is `channels.outbox` (`register_sender`, `Sender`, `SendResult`,
 `TransientSendError`, `PermanentSendError`, `RateLimit`, `wake`, `start_dispatcher`, `stop_dispatcher`).

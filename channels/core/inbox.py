@@ -1,31 +1,25 @@
-"""Exactly-once intake: a retried delivery is acknowledged, not processed again; nothing acknowledged is lost.
+"""Exactly-once intake shared by every replica: nothing acknowledged is lost, even if its replica dies.
 
-A provider's retried delivery is acknowledged but not processed again, and a message that was acknowledged but
-not yet processed when the process died is processed after the restart.
+A retried delivery is not processed again, and a message is finished by another replica when the one that
+acknowledged it dies.
 
-Two records make that work:
-
-- `bot.housing.inbound.record_if_new` (the housing database) remembers every provider message id, across
-  restarts and across server processes, so a retry is recognised as one.
-- A journal of messages received but not yet processed: one small JSON file per message under
-  `var/inbox/<channel>/`, written (and flushed to disk) before the webhook is acknowledged and deleted once the
-  message has been processed. On start-up every file left is processed again.
-
-The journal entry is written before the id is recorded, so there is no moment when a message is acknowledged
-but recorded nowhere. The order also covers a crash between the two writes: the provider retries (it had no
-answer), the retry finds the journal entry and is acknowledged, and the replay processes the message once.
+The journal is the `inbound_messages` table of the housing database (`bot.housing.inbound`), which all Rasa
+replicas share. A webhook records the parsed message ("received") before it is acknowledged; the provider's id is
+unique, so a retry - to this replica or another - is recognised. Processing claims the conversation's earliest
+unfinished message with a lease that a heartbeat keeps renewing ("processing"), and marks it "done" at the end.
+When a replica dies its leases run out and any other replica (or the restarted one) claims the message and
+finishes it, in the conversation's order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
 import os
-from collections.abc import Callable
-from pathlib import Path
+import socket
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -33,57 +27,60 @@ from sqlalchemy.orm import Session
 from bot.housing import inbound
 from bot.housing.db import session_scope
 from bot.housing.enums import Channel
-from bot.settings import PROJECT_ROOT
+from bot.housing.inbound import Claim, Held
+from bot.settings import get_settings
 from channels.core import db
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_JOURNAL_DIR = PROJECT_ROOT / "var" / "inbox"
+
+def default_replica() -> str:
+    """Return this process's name in the journal: TENANTLINE_REPLICA_ID, else "<host>:<pid>"."""
+    configured = get_settings().replica_id
+    return configured or f"{socket.gethostname()[:50]}:{os.getpid()}"
 
 
 class Inbox:
-    """The durable de-duplication and journal of one channel's incoming messages."""
+    """One channel's view of the shared inbound journal."""
 
     def __init__(
         self,
         channel: Channel,
         *,
-        journal_dir: Path | None = None,
         session_factory: Callable[[], Session] | None = None,
+        replica: str | None = None,
+        lease_seconds: float | None = None,
     ) -> None:
-        """Create the inbox of `channel`, journalling under `journal_dir/<channel>` (default var/inbox)."""
+        """Create the inbox of `channel` for this replica.
+
+        Args:
+            channel: The channel whose messages this inbox handles.
+            session_factory: The housing database (default: the channels' configured one).
+            replica: This replica's name (default `default_replica()`).
+            lease_seconds: How long a claim lasts unless renewed (default TENANTLINE_INBOUND_LEASE_SECONDS).
+        """
         self.channel = Channel(channel)
-        self.directory = (journal_dir or DEFAULT_JOURNAL_DIR) / self.channel.value
         self._session_factory = session_factory
-        self._accepting: set[str] = set()
+        self.replica = replica or default_replica()
+        self.lease_seconds = lease_seconds or get_settings().inbound_lease_seconds
 
     def _factory(self) -> Callable[[], Session]:
         return self._session_factory or db.session_factory()
 
-    def _path(self, external_id: str) -> Path:
-        # Hashed so a provider id can never name a path outside the journal, whatever it contains.
-        digest = hashlib.sha256(external_id.encode("utf-8")).hexdigest()[:40]
-        return self.directory / f"{digest}.json"
-
-    def _write(self, path: Path, entry: dict[str, Any]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
-            json.dump(entry, handle, ensure_ascii=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-
-    def _record(self, external_id: str) -> bool:
+    def _in_session(self, work: Callable[[Session], Any]) -> Any:
         with session_scope(self._factory()) as session:
-            return inbound.record_if_new(session=session, channel=self.channel, external_id=external_id)
+            return work(session)
 
-    async def accept(self, external_id: str, entry: dict[str, Any]) -> bool:
-        """Journal a message and record its provider id; return False if it was seen before (a retry).
+    async def _run(self, work: Callable[[Session], Any]) -> Any:
+        return await asyncio.to_thread(self._in_session, work)
+
+    async def accept(self, external_id: str, entry: dict[str, Any], conversation: str) -> bool:
+        """Record a message before it is acknowledged; return False if it was seen before (a retry).
 
         Args:
             external_id: The provider's id of the message (Twilio MessageSid, Telegram update_id).
-            entry: Everything needed to process the message later; must be JSON-serialisable.
+            entry: Everything needed to process the message, on any replica; must be JSON-serialisable.
+            conversation: Rasa's sender id; its messages are processed one at a time, in order.
 
         Returns:
             True if the message is new and must be processed, False if it is a repeat to acknowledge only.
@@ -91,49 +88,101 @@ class Inbox:
         Raises:
             HousingError: If the id is blank or too long (the caller answers 400).
         """
-        path = self._path(external_id)
-        # Checked and claimed with no await in between, so two concurrent deliveries in this process cannot
-        # both pass.
-        if external_id in self._accepting or path.exists():
-            return False  # received earlier and still being processed (or waiting for the replay)
-        self._accepting.add(external_id)
+        return bool(
+            await self._run(
+                lambda session: inbound.record_if_new(
+                    session=session,
+                    channel=self.channel,
+                    external_id=external_id,
+                    conversation=conversation,
+                    payload=entry,
+                )
+            )
+        )
+
+    async def claim_next(self, conversation: str, *, reclaim_own: bool = False) -> Claim | Held | None:
+        """Claim the conversation's next message for this replica (see `bot.housing.inbound.claim_next`)."""
+        result: Claim | Held | None = await self._run(
+            lambda session: inbound.claim_next(
+                session=session,
+                channel=self.channel,
+                conversation=conversation,
+                replica=self.replica,
+                lease_seconds=self.lease_seconds,
+                reclaim_own=reclaim_own,
+            )
+        )
+        return result
+
+    @contextlib.asynccontextmanager
+    async def heartbeat(self, claim: Claim) -> AsyncIterator[None]:
+        """Keep renewing `claim`'s lease while the block runs, so a slow turn is not taken over."""
+
+        async def renew_forever() -> None:
+            while True:
+                await asyncio.sleep(self.lease_seconds / 3)
+                try:
+                    held = await self._run(
+                        lambda session: inbound.renew(
+                            session=session, message_id=claim.id, replica=self.replica, lease_seconds=self.lease_seconds
+                        )
+                    )
+                except Exception:
+                    logger.exception("%s inbox: could not renew a lease", self.channel.value)
+                    continue
+                if not held:
+                    logger.warning("%s inbox: lost the claim on a message still in progress", self.channel.value)
+                    return
+
+        task = asyncio.get_running_loop().create_task(renew_forever(), name=f"{self.channel.value}-lease")
         try:
-            await asyncio.to_thread(self._write, path, {"external_id": external_id, "entry": entry})
-            try:
-                new = await asyncio.to_thread(self._record, external_id)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-                raise
-            if not new:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-            return new
+            yield
         finally:
-            self._accepting.discard(external_id)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
-    async def ensure_recorded(self, external_id: str) -> None:
-        """Record the provider id of a journalled message (a crash may have come between the two writes)."""
-        await asyncio.to_thread(self._record, external_id)
+    async def done(self, claim: Claim) -> None:
+        """Mark a claimed message processed."""
+        finished = await self._run(
+            lambda session: inbound.finish(session=session, message_id=claim.id, replica=self.replica)
+        )
+        if not finished:
+            logger.warning("%s inbox: finished a message whose claim had run out", self.channel.value)
 
-    async def done(self, external_id: str) -> None:
-        """Remove a processed message from the journal."""
-        with contextlib.suppress(FileNotFoundError):
-            await asyncio.to_thread(self._path(external_id).unlink)
+    async def give_back(self, claim: Claim, retry_after: float = 0.0) -> None:
+        """Return a claimed message unprocessed, to be claimed again after `retry_after` seconds."""
+        await self._run(
+            lambda session: inbound.release(
+                session=session, message_id=claim.id, replica=self.replica, retry_after=retry_after
+            )
+        )
+
+    def give_back_now(self, claim: Claim) -> None:
+        """Return a claimed message at once, blocking (for a task being cancelled, which cannot await)."""
+        try:
+            self._in_session(
+                lambda session: inbound.release(session=session, message_id=claim.id, replica=self.replica)
+            )
+        except Exception:
+            logger.exception("%s inbox: could not give a message back; its lease will run out", self.channel.value)
+
+    async def stalled(self, *, grace: float, include_own: bool = False) -> list[str]:
+        """Return conversations with a message nobody is working on (received over `grace` seconds ago)."""
+        before = datetime.now(timezone.utc) - timedelta(seconds=grace)
+        result: list[str] = await self._run(
+            lambda session: inbound.stalled_conversations(
+                session=session,
+                channel=self.channel,
+                received_before=before,
+                replica=self.replica if include_own else None,
+            )
+        )
+        return result
 
     def pending(self) -> list[tuple[str, dict[str, Any]]]:
-        """Return (external id, entry) of every message received but not processed, oldest first.
-
-        Unreadable files (a crash mid-write leaves only a .tmp file, which is ignored) are skipped and logged.
-        """
-        if not self.directory.is_dir():
-            return []
-        found: list[tuple[float, str, dict[str, Any]]] = []
-        for path in self.directory.glob("*.json"):
-            try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-                found.append((path.stat().st_mtime, str(record["external_id"]), dict(record["entry"])))
-            except (OSError, ValueError, KeyError, TypeError):
-                logger.warning("%s inbox: skipping unreadable journal file %s", self.channel.value, path.name)
-        found.sort(key=lambda item: item[0])
-        return [(external_id, entry) for _, external_id, entry in found]
+        """Return (external id, message) of every message received but not processed, oldest first."""
+        result: list[tuple[str, dict[str, Any]]] = self._in_session(
+            lambda session: inbound.unfinished(session=session, channel=self.channel)
+        )
+        return result

@@ -56,6 +56,10 @@ class ConversationWorkers:
             if queue.empty():
                 self._queues.pop(key, None)
 
+    def is_busy(self, key: str) -> bool:
+        """Return whether conversation `key` has work queued or running."""
+        return key in self._workers
+
     @property
     def busy_conversations(self) -> int:
         """Return how many conversations have work queued or running."""

@@ -6,8 +6,11 @@ A channel's webhook handler:
 2. calls `await pipeline.receive(incoming, request.app)` and acknowledges at once (a repeat gets the same
    answer: `receive` returns False and nothing is processed).
 
-`receive` journals and de-duplicates the message (`Inbox`) and queues it behind the conversation's earlier
-messages (`ConversationWorkers`). Processing then runs off the request:
+`receive` records and de-duplicates the message in the journal every replica shares (`Inbox`) and queues the
+conversation's work (`ConversationWorkers`). Processing then runs off the request: the conversation's earliest
+unfinished message is claimed (on whichever replica it arrived), processed, and marked done, one at a time. A
+sweep every few seconds finds messages nobody is working on - their replica died - and claims them, so they are
+finished on this replica in order. Processing a message:
 
 - the identity and conversation are noted (`identities.record_inbound`, `conversations.touch`);
 - STOP / START / HELP are answered and recorded when the channel honours keywords (SMS, WhatsApp);
@@ -15,6 +18,10 @@ messages (`ConversationWorkers`). Processing then runs off the request:
 - photos are downloaded and stored, other media gets a polite sentence;
 - the text goes to Rasa as a `UserMessage` whose metadata always carries {"channel", "address"};
 - photos are attached to the case the conversation is about (read from the tracker), or kept until one is logged.
+
+When the action server does not answer its health check, the tenant is told once that we're having trouble and the
+message is given back to the journal, to be processed (after the conversation's earlier messages and before its
+later ones) once the action server is back.
 
 Every reply, including the channel's own sentences, goes through the channel's `OutboxOutputChannel`.
 """
@@ -26,9 +33,11 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 from sqlalchemy.orm import Session
@@ -38,6 +47,7 @@ from bot.housing import conversations, identities
 from bot.housing.db import session_scope
 from bot.housing.enums import Channel
 from bot.housing.errors import HousingError, OptedOut
+from bot.housing.inbound import Claim, Held
 from bot.safety.triage import triage
 from channels.core import db
 from channels.core.buttons import ButtonMemory, buttons_from_events, option_number, payload_for
@@ -64,6 +74,25 @@ AGENT_WAIT_SECONDS = 300.0
 """How long a message waits for the model to finish loading before it is dropped (logged)."""
 SHUTDOWN_GRACE_SECONDS = 10.0
 """How long a stopping server lets messages in progress finish before cancelling them (they are then replayed)."""
+SWEEP_SECONDS = 5.0
+"""How often a replica looks for messages nobody is working on (their replica died, or a retry is due)."""
+SWEEP_GRACE_SECONDS = 2.0
+"""How old a never-claimed message must be before a sweep takes it from the replica that received it."""
+HELD_POLL_SECONDS = 0.2
+"""How often a conversation waiting for another replica to finish its earlier message checks again."""
+RETRY_SECONDS = 15.0
+"""How long a message waits before it is tried again when the action server was down."""
+HEALTH_TIMEOUT_SECONDS = 3.0
+"""How long the action server's health check may take before it counts as down."""
+HEALTHY_FOR_SECONDS = 1.0
+"""How long a passed health check is trusted, so a busy replica does not ask before every message."""
+
+
+class Outcome(str, Enum):
+    """What became of a message after `InboundPipeline.process`."""
+
+    DONE = "done"
+    RETRY = "retry"  # the assistant could not handle it now; keep it and try again later
 
 
 @dataclass(frozen=True)
@@ -138,9 +167,9 @@ class InboundPipeline:
         honour_keywords: bool = False,
         media_policy: MediaPolicy | None = None,
         buttons: ButtonMemory | None = None,
-        journal_dir: Path | None = None,
         media_dir: Path | None = None,
         session_factory: Callable[[], Session] | None = None,
+        replica: str | None = None,
     ) -> None:
         """Create a channel's pipeline.
 
@@ -152,9 +181,9 @@ class InboundPipeline:
             honour_keywords: Answer STOP / START / HELP (SMS and WhatsApp).
             media_policy: Size and type limits for photos.
             buttons: The channel's memory of buttons shown, shared with its output channels.
-            journal_dir: Where the inbox journal lives (default var/inbox).
             media_dir: Where photos are stored (default var/media).
             session_factory: The housing database (default: the channels' configured one).
+            replica: This replica's name in the shared journal (default: TENANTLINE_REPLICA_ID or host:pid).
         """
         self.input_channel = input_channel
         self.channel = Channel(channel)
@@ -166,12 +195,16 @@ class InboundPipeline:
         self.media_dir = media_dir
         self.pending_media = PendingMedia(media_dir) if media_dir else PendingMedia()
         self._session_factory = session_factory
-        self.inbox = Inbox(self.channel, journal_dir=journal_dir, session_factory=session_factory)
+        self.inbox = Inbox(self.channel, session_factory=session_factory, replica=replica)
         self.workers = ConversationWorkers(input_channel)
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
         self._app: Sanic | None = None
         self.shutdown_grace = SHUTDOWN_GRACE_SECONDS
-        self._replayed: set[str] = set()
+        self.sweep_interval = SWEEP_SECONDS
+        self.sweep_grace = SWEEP_GRACE_SECONDS
+        self.retry_after = RETRY_SECONDS
+        self._sweeper: asyncio.Task[None] | None = None
+        self._healthy_until = 0.0
 
     # -- wiring ------------------------------------------------------------------------------------------------
 
@@ -191,29 +224,51 @@ class InboundPipeline:
             HousingError: If the provider id is blank or too long (answer 400).
         """
         self._app = app
-        if not await self.inbox.accept(incoming.external_id, incoming.to_dict()):
+        if not await self.inbox.accept(incoming.external_id, incoming.to_dict(), incoming.sender_id):
             return False
-        self.workers.submit(incoming.sender_id, lambda: self._run(incoming))
+        sender_id, external_id = incoming.sender_id, incoming.external_id
+        self.workers.submit(sender_id, lambda: self._work(sender_id, fresh=external_id))
         return True
 
     async def replay(self, app: Sanic) -> int:
-        """Queue every message received but not processed before the last shutdown; return how many."""
+        """Take up every message left unfinished (this replica's from before a restart too) and start sweeping.
+
+        Returns:
+            How many conversations had work waiting.
+        """
         self._app = app
-        count = 0
-        for external_id, entry in self.inbox.pending():
-            try:
-                incoming = Incoming.from_dict(entry)
-                await self.inbox.ensure_recorded(external_id)
-            except (KeyError, ValueError, HousingError):
-                logger.warning("%s: dropping an unreadable journal entry", self.input_channel)
-                await self.inbox.done(external_id)
-                continue
-            self._replayed.add(incoming.external_id)
-            self.workers.submit(incoming.sender_id, lambda incoming=incoming: self._run(incoming))  # type: ignore[misc]
-            count += 1
+        count = await self.sweep(grace=0.0, include_own=True)
         if count:
-            logger.info("%s: processing %d message(s) received before the last shutdown", self.input_channel, count)
+            logger.info("%s: taking up unfinished messages of %d conversation(s)", self.input_channel, count)
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.get_running_loop().create_task(
+                self._sweep_forever(), name=f"{self.input_channel}-sweep"
+            )
         return count
+
+    async def sweep(self, *, grace: float | None = None, include_own: bool = False) -> int:
+        """Queue the conversations with a message nobody is working on; return how many were queued."""
+        conversations = await self.inbox.stalled(
+            grace=self.sweep_grace if grace is None else grace, include_own=include_own
+        )
+        queued = 0
+        for conversation in conversations:
+            if self.workers.is_busy(conversation):
+                continue  # its worker here takes the message up when it gets to it
+            self.workers.submit(
+                conversation,
+                lambda conversation=conversation: self._work(conversation, reclaim_own=include_own),  # type: ignore[misc]
+            )
+            queued += 1
+        return queued
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_interval)
+            try:
+                await self.sweep()
+            except Exception:
+                logger.exception("%s: looking for unfinished messages failed", self.input_channel)
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait until every accepted message has been processed (tests, graceful shutdown)."""
@@ -222,23 +277,63 @@ class InboundPipeline:
     async def shutdown(self) -> None:
         """Let messages in progress finish (up to `shutdown_grace` seconds), then stop.
 
-        Messages still unprocessed stay journalled and are processed after the next start.
+        Messages still unprocessed are given back to the journal, for this or another replica to process.
         """
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         with contextlib.suppress(TimeoutError):
             await self.workers.drain(self.shutdown_grace)
         await self.workers.cancel()
 
     # -- processing --------------------------------------------------------------------------------------------
 
-    async def _run(self, incoming: Incoming) -> None:
+    async def _work(self, conversation: str, *, fresh: str | None = None, reclaim_own: bool = False) -> None:
+        """Process the conversation's unfinished messages in order until none is left for this replica.
+
+        Args:
+            conversation: Rasa's sender id.
+            fresh: The provider id of the message whose arrival queued this work (any other one is a recovery).
+            reclaim_own: Also take messages this replica held before a restart.
+        """
+        while True:
+            result = await self.inbox.claim_next(conversation, reclaim_own=reclaim_own)
+            if result is None:
+                return
+            if isinstance(result, Held):
+                if result.replica == self.inbox.replica:
+                    reclaim_own = True  # only this worker runs the conversation here: the claim is a dead one
+                    continue
+                if not result.replica:
+                    return  # given back to wait for a retry; a sweep takes it up when it is due
+                await asyncio.sleep(HELD_POLL_SECONDS)  # another replica is on an earlier message
+                continue
+            if await self._run(result, recovered=result.attempts > 1 or result.external_id != fresh) is Outcome.RETRY:
+                return
+
+    async def _run(self, claim: Claim, *, recovered: bool) -> Outcome:
         try:
-            await self.process(incoming)
+            incoming = Incoming.from_dict(claim.payload)
+        except (KeyError, ValueError, TypeError):
+            logger.warning("%s: dropping an unreadable journal entry", self.input_channel)
+            await self.inbox.done(claim)
+            return Outcome.DONE
+        outcome = Outcome.DONE
+        try:
+            async with self.inbox.heartbeat(claim):
+                outcome = await self.process(incoming, recovered=recovered)
         except asyncio.CancelledError:
-            raise  # shutting down: the journal entry stays and the message is processed after the restart
+            self.inbox.give_back_now(claim)  # shutting down: another replica, or this one restarted, takes it
+            raise
         except Exception:
             logger.exception("%s: processing a message failed", self.input_channel)
-        await self.inbox.done(incoming.external_id)
-        self._replayed.discard(incoming.external_id)
+        if outcome is Outcome.RETRY:
+            await self.inbox.give_back(claim, retry_after=self.retry_after)
+        else:
+            await self.inbox.done(claim)
+        return outcome
 
     async def _agent(self) -> Any | None:
         """Return the loaded Rasa agent, waiting while the model is still loading."""
@@ -412,10 +507,40 @@ class InboundPipeline:
             if variants and variants[0].get("text"):
                 await output.send_text_message(sender_id, str(variants[0]["text"]))
 
-    async def process(self, incoming: Incoming) -> None:
+    async def _assistant_available(self, agent: Any) -> bool:
+        """Return whether the action server answers its health check (True when there is none to ask)."""
+        endpoint = getattr(agent, "action_endpoint", None)
+        url = getattr(endpoint, "url", None)
+        if not url:
+            return True
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._healthy_until:
+            return True
+        health = url.rsplit("/", 1)[0] + "/health"
+        try:
+            timeout = aiohttp.ClientTimeout(total=HEALTH_TIMEOUT_SECONDS)
+            async with aiohttp.ClientSession(timeout=timeout) as client, client.get(health) as response:
+                healthy = response.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            healthy = False
+        self._healthy_until = loop.time() + HEALTHY_FOR_SECONDS if healthy else 0.0
+        return healthy
+
+    async def _tell_trouble(self, incoming: Incoming) -> None:
+        """Tell the tenant once per message that we're having trouble (a retry does not repeat it)."""
+        output = self.output_factory(f"{reply_key(incoming.sender_id, incoming.external_id)}:trouble")
+        await output.send_text_message(incoming.sender_id, channel_text("assistant_trouble"))
+
+    async def process(self, incoming: Incoming, *, recovered: bool = False) -> Outcome:
         """Process one message in full (normally called by the conversation's worker, not directly).
 
-        A message replayed after a restart is not handed to Rasa again if Rasa's tracker already records it.
+        Args:
+            incoming: The message.
+            recovered: It was taken up after a restart or from another replica: if Rasa's tracker already
+                records it, it is not handed to Rasa again.
+
+        Returns:
+            `Outcome.RETRY` if the action server is down (the tenant has been told), else `Outcome.DONE`.
         """
         sender_id = incoming.sender_id
         output = self.output_factory(reply_key(sender_id, incoming.external_id))
@@ -425,18 +550,22 @@ class InboundPipeline:
             keyword = classify(text)
             if keyword is not None:
                 await self._keyword(keyword, incoming, output)
-                return
+                return Outcome.DONE
         if was_opted_out:
             # Writing to us again asks for replies, which the outbox refuses while the opt-out stands.
             await asyncio.to_thread(self._set_opted_out, incoming, False)
         agent = await self._agent()
         if agent is None:
             logger.error("%s: no model loaded after %.0f s; message dropped", self.input_channel, AGENT_WAIT_SECONDS)
-            return
+            return Outcome.DONE
+        if text and not await self._assistant_available(agent):
+            logger.warning("%s: the action server is down; keeping a message to try again", self.input_channel)
+            await self._tell_trouble(incoming)
+            return Outcome.RETRY
         text = await self._resolve_option(sender_id, text, agent)
         self.buttons.forget(sender_id)
         stored, notices = await self._fetch(incoming.media)
-        replayed = incoming.external_id in self._replayed
+        replayed = recovered
         if text and replayed and await self._already_handled(agent, incoming):
             logger.info("%s: a replayed message was already handled; not sending it to Rasa again", self.input_channel)
             text = ""
@@ -458,3 +587,4 @@ class InboundPipeline:
         await self._settle_media(sender_id, stored, output, agent)
         for notice in notices:
             await output.send_text_message(sender_id, notice)
+        return Outcome.DONE

@@ -16,7 +16,8 @@ This keeps Rasa's own machinery in charge (one credentials key per channel, the 
 credentials.yml: they come from the environment through `bot.settings`; credentials.yml carries only options.
 
 `install_runtime(blueprint, pipeline)` adds the server listeners every channel needs: start the process's outbox
-dispatcher, replay the messages journalled before the last shutdown, and stop both on shutdown.
+dispatcher, take up unfinished messages (this replica's from before a restart, or a dead replica's) and keep
+sweeping for them, and stop all of it on shutdown.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def install_runtime(
     on_start: Callable[[], None] | None = None,
     on_stop: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Add the listeners a channel needs to `blueprint`: outbox dispatcher and inbox replay up, then down.
+    """Add the listeners a channel needs to `blueprint`: outbox dispatcher and inbox sweep up, then down.
 
     Args:
         blueprint: The channel's blueprint.

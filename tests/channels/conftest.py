@@ -307,7 +307,6 @@ async def sms_server(
     channel = TwilioSmsInput(
         twilio_config(fake_twilio, SMS_NUMBER),
         session_factory=housing,
-        journal_dir=tmp_path / "inbox",
         media_dir=tmp_path / "media",
     )
     server = ChannelServer([channel], fake_agent)
@@ -328,7 +327,6 @@ async def whatsapp_server(
         twilio_config(fake_twilio, WHATSAPP_NUMBER),
         sms_from=SMS_NUMBER,
         session_factory=housing,
-        journal_dir=tmp_path / "inbox",
         media_dir=tmp_path / "media",
     )
     server = ChannelServer([channel], fake_agent)

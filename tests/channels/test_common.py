@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from bot.housing.enums import Channel
+from bot.housing.inbound import Claim, Held
 from bot.landlord import LandlordFileError, load_landlord
 from bot.settings import Settings
 from channels.core.buttons import ButtonMemory, buttons_from_events, option_number, payload_for, render_numbered
@@ -180,39 +181,69 @@ def test_reply_key_fits_the_outbox_key_length() -> None:
 # -- inbox -----------------------------------------------------------------------------------------------------
 
 
-async def test_inbox_accepts_a_message_once_even_after_a_restart(
-    housing: Callable[[], Session], tmp_path: Path
-) -> None:
-    inbox = Inbox(Channel.SMS, journal_dir=tmp_path, session_factory=housing)
-    assert await inbox.accept("SM1", {"text": "hi"})
-    await inbox.done("SM1")
-    restarted = Inbox(Channel.SMS, journal_dir=tmp_path, session_factory=housing)
-    assert not await restarted.accept("SM1", {"text": "hi"})
+async def test_inbox_accepts_a_message_once_even_after_a_restart(housing: Callable[[], Session]) -> None:
+    inbox = Inbox(Channel.SMS, session_factory=housing, replica="r1")
+    assert await inbox.accept("SM1", {"text": "hi"}, "sms:+447700900001")
+    claim = await inbox.claim_next("sms:+447700900001")
+    assert isinstance(claim, Claim)
+    await inbox.done(claim)
+    restarted = Inbox(Channel.SMS, session_factory=housing, replica="r1")
+    assert not await restarted.accept("SM1", {"text": "hi"}, "sms:+447700900001")
     assert restarted.pending() == []
 
 
-async def test_inbox_keeps_unprocessed_messages_for_the_replay(housing: Callable[[], Session], tmp_path: Path) -> None:
-    inbox = Inbox(Channel.SMS, journal_dir=tmp_path, session_factory=housing)
-    await inbox.accept("SM1", {"text": "first"})
-    await inbox.accept("SM2", {"text": "second"})
-    await inbox.done("SM1")
-    assert Inbox(Channel.SMS, journal_dir=tmp_path, session_factory=housing).pending() == [("SM2", {"text": "second"})]
+async def test_inbox_keeps_unprocessed_messages_for_any_replica(housing: Callable[[], Session]) -> None:
+    inbox = Inbox(Channel.SMS, session_factory=housing, replica="r1")
+    await inbox.accept("SM1", {"text": "first"}, "sms:+447700900001")
+    await inbox.accept("SM2", {"text": "second"}, "sms:+447700900001")
+    claim = await inbox.claim_next("sms:+447700900001")
+    assert isinstance(claim, Claim)
+    await inbox.done(claim)
+    assert Inbox(Channel.SMS, session_factory=housing, replica="r2").pending() == [("SM2", {"text": "second"})]
 
 
-async def test_inbox_repeat_while_still_processing_is_not_accepted(
-    housing: Callable[[], Session], tmp_path: Path
-) -> None:
-    inbox = Inbox(Channel.SMS, journal_dir=tmp_path, session_factory=housing)
-    results = await asyncio.gather(*(inbox.accept("SM9", {"n": n}) for n in range(4)))
+async def test_inbox_repeat_while_still_processing_is_not_accepted(housing: Callable[[], Session]) -> None:
+    inbox = Inbox(Channel.SMS, session_factory=housing, replica="r1")
+    results = await asyncio.gather(*(inbox.accept("SM9", {"n": n}, "sms:+447700900001") for n in range(4)))
     assert sorted(results) == [False, False, False, True]
     assert len(inbox.pending()) == 1
 
 
-async def test_inbox_same_id_on_another_channel_is_a_different_message(
-    housing: Callable[[], Session], tmp_path: Path
+async def test_inbox_same_id_on_another_channel_is_a_different_message(housing: Callable[[], Session]) -> None:
+    assert await Inbox(Channel.SMS, session_factory=housing).accept("1", {}, "sms:+447700900001")
+    assert await Inbox(Channel.TELEGRAM, session_factory=housing).accept("1", {}, "telegram:42")
+
+
+async def test_inbox_second_replica_waits_while_the_first_holds_the_conversation(
+    housing: Callable[[], Session],
 ) -> None:
-    assert await Inbox(Channel.SMS, journal_dir=tmp_path, session_factory=housing).accept("1", {})
-    assert await Inbox(Channel.TELEGRAM, journal_dir=tmp_path, session_factory=housing).accept("1", {})
+    first = Inbox(Channel.SMS, session_factory=housing, replica="r1")
+    second = Inbox(Channel.SMS, session_factory=housing, replica="r2")
+    await first.accept("SM1", {"text": "first"}, "sms:+447700900001")
+    await second.accept("SM2", {"text": "second"}, "sms:+447700900001")
+
+    held = await first.claim_next("sms:+447700900001")
+    waiting = await second.claim_next("sms:+447700900001")
+
+    assert isinstance(held, Claim) and held.external_id == "SM1"
+    assert isinstance(waiting, Held) and waiting.replica == "r1"
+    await first.done(held)
+    taken = await second.claim_next("sms:+447700900001")
+    assert isinstance(taken, Claim) and taken.external_id == "SM2"
+
+
+async def test_inbox_heartbeat_keeps_a_slow_claim_from_being_taken_over(housing: Callable[[], Session]) -> None:
+    slow = Inbox(Channel.SMS, session_factory=housing, replica="r1", lease_seconds=0.6)
+    other = Inbox(Channel.SMS, session_factory=housing, replica="r2", lease_seconds=0.6)
+    await slow.accept("SM1", {"text": "first"}, "sms:+447700900001")
+    claim = await slow.claim_next("sms:+447700900001")
+    assert isinstance(claim, Claim)
+
+    async with slow.heartbeat(claim):
+        await asyncio.sleep(1.5)  # well past the first lease
+        assert isinstance(await other.claim_next("sms:+447700900001"), Held)
+    await slow.done(claim)
+    assert await other.claim_next("sms:+447700900001") is None
 
 
 # -- ordering --------------------------------------------------------------------------------------------------

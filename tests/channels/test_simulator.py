@@ -60,7 +60,6 @@ async def demo(
             api_base_url=phone_network.base_url,
         ),
         session_factory=housing,
-        journal_dir=tmp_path / "inbox",
         media_dir=tmp_path / "media",
     )
     simulator = SimulatorInput(

@@ -87,7 +87,6 @@ async def serve_telegram(
             telegram_config(fake_telegram, public_url=public_url),
             options=options.pop("credentials", {"set_webhook": False}),
             session_factory=housing,
-            journal_dir=tmp_path / "inbox",
             media_dir=tmp_path / "media",
             **options,
         )
@@ -802,7 +801,6 @@ async def test_telegram_tenant_reports_a_repair_with_a_photo_and_gets_the_refere
             telegram_config(fake),
             options={"set_webhook": False},
             session_factory=rasa_stack.session_factory,
-            journal_dir=tmp_path / "inbox",
             media_dir=tmp_path / "media",
         )
         async with serve_stack(rasa_stack, channel) as server:

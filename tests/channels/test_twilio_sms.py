@@ -229,7 +229,6 @@ async def test_sms_retry_after_a_restart_is_not_processed_again(
         return TwilioSmsInput(
             twilio_config(fake_twilio, SMS_NUMBER),
             session_factory=housing,
-            journal_dir=tmp_path / "inbox",
             media_dir=tmp_path / "media",
         )
 
@@ -256,7 +255,6 @@ async def test_sms_message_acknowledged_but_unprocessed_at_shutdown_is_processed
         return TwilioSmsInput(
             twilio_config(fake_twilio, SMS_NUMBER),
             session_factory=housing,
-            journal_dir=tmp_path / "inbox",
             media_dir=tmp_path / "media",
         )
 
@@ -286,13 +284,12 @@ async def test_sms_replayed_message_already_in_the_tracker_is_not_sent_to_the_as
     channel = TwilioSmsInput(
         twilio_config(fake_twilio, SMS_NUMBER),
         session_factory=housing,
-        journal_dir=tmp_path / "inbox",
         media_dir=tmp_path / "media",
     )
     # The process died after Rasa had handled the message but before the journal entry was removed.
     form = sms_form(TENANT, "book it please")
     incoming = channel.parse_incoming(form)
-    assert await channel.pipeline.inbox.accept(incoming.external_id, incoming.to_dict())
+    assert await channel.pipeline.inbox.accept(incoming.external_id, incoming.to_dict(), incoming.sender_id)
     fake_agent.tracker_store.tracker(SENDER_ID).events.append(
         UserUttered("book it please", input_channel="twilio_sms", message_id=form["MessageSid"])
     )
@@ -313,7 +310,6 @@ async def test_sms_server_stopping_lets_a_message_in_progress_finish(
     channel = TwilioSmsInput(
         twilio_config(fake_twilio, SMS_NUMBER),
         session_factory=housing,
-        journal_dir=tmp_path / "inbox",
         media_dir=tmp_path / "media",
     )
     fake_agent.delay = 0.5
@@ -700,7 +696,6 @@ async def test_sms_tenant_reports_a_repair_with_a_photo_and_gets_the_reference_b
     channel = TwilioSmsInput(
         twilio_config(fake, SMS_NUMBER),
         session_factory=rasa_stack.session_factory,
-        journal_dir=tmp_path / "inbox",
         media_dir=tmp_path / "media",
     )
     try:

@@ -186,7 +186,6 @@ async def test_whatsapp_session_template_carries_the_text_outside_the_window(
         twilio_config(fake_twilio, WHATSAPP_NUMBER),
         options={"session_template": "HX" + "b" * 32},
         session_factory=housing,
-        journal_dir=tmp_path / "inbox",
         media_dir=tmp_path / "media",
     )
     tenant_wrote(housing, hours_ago=30)
@@ -211,7 +210,6 @@ async def test_whatsapp_outside_the_window_without_template_or_sms_fails_for_goo
         twilio_config(fake_twilio, WHATSAPP_NUMBER),
         sms_from=None,
         session_factory=housing,
-        journal_dir=tmp_path / "inbox",
         media_dir=tmp_path / "media",
     )
     server = ChannelServer([channel], fake_agent)
@@ -265,7 +263,6 @@ async def test_whatsapp_tenant_reports_a_repair_with_a_photo_and_gets_the_refere
         twilio_config(fake, WHATSAPP_NUMBER),
         sms_from=SMS_NUMBER,
         session_factory=rasa_stack.session_factory,
-        journal_dir=tmp_path / "inbox",
         media_dir=tmp_path / "media",
     )
     try:

@@ -22,6 +22,7 @@ from bot.housing.migrate import upgrade
 from bot.housing.seed import DEMO_LOGINS, DEMO_TENANT, seed_demo
 from tests.console.support import RASA_TOKEN, FakeRasa, LiveServer, sign_in
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 PASSWORDS = {login.username: login.password for login in DEMO_LOGINS}
@@ -103,7 +104,15 @@ def media_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def console_config(fake_rasa: FakeRasa, media_dir: Path) -> ConsoleConfig:
+def training_data_dir(tmp_path: Path) -> Path:
+    """Return a private copy of the NLU training data: console tests never edit the project's data/."""
+    target = tmp_path / "training-data"
+    shutil.copytree(PROJECT_ROOT / "data" / "nlu", target / "nlu")
+    return target
+
+
+@pytest.fixture
+def console_config(fake_rasa: FakeRasa, media_dir: Path, training_data_dir: Path) -> ConsoleConfig:
     return ConsoleConfig(
         database_url="sqlite://",  # unused: the tests hand the app their session factory
         rasa_url=fake_rasa.url,
@@ -112,6 +121,8 @@ def console_config(fake_rasa: FakeRasa, media_dir: Path) -> ConsoleConfig:
         landlord_name="Riverside Vale Homes",
         poll_seconds=1.0,
         whatsapp_template="HX0000000000000000000000000000000a",
+        training_data_dir=training_data_dir,
+        domain_dir=PROJECT_ROOT / "domain",
     )
 
 

@@ -208,3 +208,71 @@ def test_unknown_conversation_is_not_found(client_as) -> None:
     assert agent.get("/conversations/HND-999999Z").status_code == 404
     assert agent.get("/conversations/not-a-reference").status_code == 404
     assert agent.post("/conversations/HND-999999Z/claim", data={"csrf_token": _token(agent)}).status_code == 404
+
+
+def _take_over(client: httpx.Client, reference: str, holder: str) -> httpx.Response:
+    return client.post(f"/conversations/{reference}/take-over", data={"csrf_token": _token(client), "holder": holder})
+
+
+def test_supervisor_takes_over_a_stale_claim_and_the_assistant_stays_paused(
+    client_as, make_handoff, fake_rasa, housing
+) -> None:
+    reference = make_handoff()
+    _claim(client_as("agent"), reference)
+    supervisor = client_as("supervisor")
+
+    page = supervisor.get(f"/conversations/{reference}")
+    response = _take_over(supervisor, reference, "agent")
+
+    assert "Take over from Amira Patel" in page.text
+    assert response.status_code == 303 and response.headers["location"] == f"/conversations/{reference}"
+    assert "taken over from Amira Patel" in html.unescape(supervisor.get(f"/conversations/{reference}").text)
+    assert _status(housing, reference) == (HandoffStatus.CLAIMED, "supervisor")
+    assert fake_rasa.event_names(DEMO_SENDER) == ["pause"]  # no resume: the tenant never gets the bot mid-handover
+    with session_scope(housing) as session:
+        entries = [e for e in audit.list(session=session, subject=reference) if e.action == "handoff.taken_over"]
+        assert [(e.actor, e.details) for e in entries] == [("staff:supervisor", {"from": "agent"})]
+
+
+def test_previous_holder_can_no_longer_reply_after_a_take_over(client_as, make_handoff, fake_rasa, housing) -> None:
+    reference = make_handoff()
+    agent = client_as("agent")
+    _claim(agent, reference)
+    _take_over(client_as("supervisor"), reference, "agent")
+
+    reply = agent.post(
+        f"/conversations/{reference}/reply", data={"csrf_token": _token(agent), "body": "hi", "reply_id": "1" * 32}
+    )
+
+    assert reply.status_code == 422 and "You are not handling" in html.unescape(reply.text)
+
+
+def test_take_over_refuses_when_the_conversation_changed_hands_since_the_page_was_read(
+    client_as, make_handoff, fake_rasa, housing
+) -> None:
+    reference = make_handoff()
+    agent = client_as("agent")
+    _claim(agent, reference)
+    agent.post(f"/conversations/{reference}/release", data={"csrf_token": _token(agent)})
+    _claim(client_as("dave"), reference)
+    supervisor = client_as("supervisor")
+
+    stale = _take_over(supervisor, reference, "agent")  # the supervisor's page still showed the agent holding it
+    garbage = _take_over(supervisor, reference, "<script>nobody</script>")
+
+    assert stale.status_code == 303 and garbage.status_code == 303
+    assert "changed hands" in html.unescape(supervisor.get(f"/conversations/{reference}").text)
+    assert _status(housing, reference) == (HandoffStatus.CLAIMED, "dave")
+
+
+def test_agent_sees_no_take_over_button_and_cannot_take_over(client_as, make_handoff, fake_rasa, housing) -> None:
+    reference = make_handoff()
+    _claim(client_as("agent"), reference)
+    dave = client_as("dave")
+
+    page = dave.get(f"/conversations/{reference}")
+    refused = _take_over(dave, reference, "agent")
+
+    assert "Take over" not in page.text
+    assert refused.status_code == 403
+    assert _status(housing, reference) == (HandoffStatus.CLAIMED, "agent")

@@ -36,6 +36,7 @@ ROUTES = [
     Route("GET", "/conversations/{ref}/live", Capability.VIEW_TRANSCRIPT.value, fragment=True),
     Route("POST", "/conversations/{ref}/claim", Capability.WORK_CONVERSATIONS.value),
     Route("POST", "/conversations/{ref}/release", Capability.WORK_CONVERSATIONS.value),
+    Route("POST", "/conversations/{ref}/take-over", Capability.TAKE_OVER.value),
     Route("POST", "/conversations/{ref}/reply", Capability.WORK_CONVERSATIONS.value),
     Route("POST", "/conversations/{ref}/notes", Capability.WORK_CONVERSATIONS.value),
     Route("POST", "/conversations/{ref}/hand-back", Capability.WORK_CONVERSATIONS.value),
@@ -46,17 +47,34 @@ ROUTES = [
     Route("POST", "/conversations/{ref}/repairs/{rep}/book", Capability.CHANGE_RECORDS.value),
     Route("POST", "/conversations/{ref}/complaints", Capability.CHANGE_RECORDS.value),
     Route("GET", "/conversations/{ref}/attachments/1", Capability.VIEW_HELD_RECORD.value),
+    Route("GET", "/models", Capability.TRAIN_ASSISTANT.value),
+    Route("GET", "/models/progress", Capability.TRAIN_ASSISTANT.value, fragment=True),
+    Route("POST", "/models/train", Capability.TRAIN_ASSISTANT.value),
+    Route("GET", "/models/{model}", Capability.TRAIN_ASSISTANT.value),
+    Route("GET", "/models/{model}/files/{file}", Capability.TRAIN_ASSISTANT.value),
+    Route("POST", "/models/{model}/evaluate", Capability.TRAIN_ASSISTANT.value),
+    Route("POST", "/models/{model}/activate", Capability.TRAIN_ASSISTANT.value),
+    Route("GET", "/training/inbox", Capability.TRAIN_ASSISTANT.value),
+    Route("POST", "/training/inbox/decide", Capability.TRAIN_ASSISTANT.value),
+    Route("POST", "/training/inbox/collect", Capability.TRAIN_ASSISTANT.value),
+    Route("GET", "/training/intents", Capability.TRAIN_ASSISTANT.value),
+    Route("GET", "/training/examples", Capability.TRAIN_ASSISTANT.value),
+    Route("POST", "/training/examples/add", Capability.TRAIN_ASSISTANT.value),
+    Route("POST", "/training/examples/edit", Capability.TRAIN_ASSISTANT.value),
+    Route("POST", "/training/examples/remove", Capability.TRAIN_ASSISTANT.value),
+    Route("POST", "/conversations/{ref}/corrections", Capability.CORRECT_INTENTS.value),
 ]
 GUARDED_ROUTES = [route for route in ROUTES if route.capability != "signed_in"]
 DEMO_REPAIR = "REP-000002L"  # the demo tenant's booked extractor-fan repair
 
 
 def _url(route: Route, reference: str) -> str:
-    return route.path.format(ref=reference, rep=DEMO_REPAIR)
+    return route.path.format(ref=reference, rep=DEMO_REPAIR, model="tenantline-0123456789abcdef", file="per-intent.png")
 
 
 def _sanic_path(route: Route) -> str:
     path = route.path.replace("{ref}", "<reference:str>").replace("{rep}", "<repair:str>")
+    path = path.replace("{model}", "<name:str>").replace("{file}", "<filename:str>")
     return path.replace("/attachments/1", "/attachments/<attachment_id:int>").lstrip("/")
 
 
@@ -67,12 +85,19 @@ def test_role_matrix_gives_each_role_only_its_work() -> None:
         Capability.WORK_CONVERSATIONS,
         Capability.VIEW_HELD_RECORD,
         Capability.CHANGE_RECORDS,
+        Capability.CORRECT_INTENTS,
     }
     assert ROLE_CAPABILITIES[StaffRole.SUPERVISOR] == ROLE_CAPABILITIES[StaffRole.AGENT] | {
         Capability.VIEW_ANY_RECORD,
         Capability.VIEW_AUDIT,
+        Capability.TAKE_OVER,
     }
-    assert ROLE_CAPABILITIES[StaffRole.TRAINER] == {Capability.VIEW_QUEUE, Capability.VIEW_TRANSCRIPT}
+    assert ROLE_CAPABILITIES[StaffRole.TRAINER] == {
+        Capability.VIEW_QUEUE,
+        Capability.VIEW_TRANSCRIPT,
+        Capability.CORRECT_INTENTS,
+        Capability.TRAIN_ASSISTANT,
+    }
     assert ROLE_CAPABILITIES[StaffRole.ADMIN] == {Capability.VIEW_AUDIT}
     assert not can("superuser", Capability.VIEW_QUEUE)
     assert home_path(StaffRole.ADMIN) == "/audit" and home_path(StaffRole.TRAINER) == "/queue"
@@ -163,7 +188,7 @@ def test_trainer_reads_the_transcript_but_never_the_tenant_record(client_as, mak
     assert page.status_code == 200
     assert "Please call me back" in page.text
     assert "Tenant records are not shown to your role." in page.text
-    assert "TN104233" not in page.text and "arrears" not in page.text
+    assert "TN104233" not in page.text and " in arrears" not in page.text and "Sarah Ahmed" not in page.text
     assert "/claim" not in page.text
 
 

@@ -54,3 +54,25 @@ def test_alembic_ini_finds_the_scripts_and_a_single_head_for_the_cli() -> None:
     scripts = ScriptDirectory.from_config(config)
     assert len(scripts.get_heads()) == 1
     assert scripts.get_base() == "0001"
+
+
+def test_0003_keeps_earlier_inbound_ids_as_done_and_downgrades_cleanly(empty_database_url) -> None:
+    upgrade(empty_database_url, "0002")
+    engine = create_engine_for(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO inbound_messages (channel, external_id, received_at) "
+                    "VALUES ('sms', 'SMold', CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(empty_database_url)
+        with engine.connect() as connection:
+            row = connection.execute(sa.text("SELECT status, attempts, payload FROM inbound_messages")).one()
+        assert tuple(row) == ("done", 0, None)  # handled by the old file journal: never processed again
+        downgrade(empty_database_url, "0002")
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT external_id FROM inbound_messages")).scalar_one() == "SMold"
+    finally:
+        engine.dispose()

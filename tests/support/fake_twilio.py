@@ -7,6 +7,10 @@ The real twilio client talks to it through TWILIO_API_BASE_URL.
 
 `sms_form` / `whatsapp_form` build inbound webhook fields with the names and shapes Twilio uses;
 `twilio_signature` signs them like Twilio (HMAC-SHA1 over URL + sorted fields, base64).
+
+Like Twilio, a send repeating an earlier one's `I-Twilio-Idempotency-Token` creates nothing new: it gets the
+first one's answer. `chaos(rate)` makes a share of sends fail with a 5xx or hang past the client's time-out
+(after accepting the message, as when Twilio's answer is lost on the way), for the fault tests.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import asyncio
 import base64
 import itertools
 import json
+import random
+import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -44,6 +50,8 @@ class RecordedRequest:
     authorised: bool
     headers: dict[str, str]
     accepted: bool = False
+    replayed: bool = False
+    """A repeat of an accepted send (same idempotency token): answered like the first, nothing created."""
 
 
 @dataclass
@@ -66,6 +74,15 @@ class FakeTwilio:
     _port: int = 0
     _sids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     send_delay: float = 0.0
+    _by_token: dict[str, str] = field(default_factory=dict)
+    _chaos_rate: float = 0.0
+    _chaos_timeout_share: float = 0.5
+    _chaos_hang: float = 20.0
+    _chaos_decided: set[str] = field(default_factory=set)
+    _chaos_random: random.Random = field(default_factory=lambda: random.Random(8))
+    chaos_failures: dict[str, int] = field(default_factory=lambda: {"5xx": 0, "timeout": 0})
+    by_recipient: dict[str, list[str]] = field(default_factory=dict)
+    """Bodies accepted, by recipient (To), oldest first: cheap to read while thousands of sends are recorded."""
 
     @property
     def base_url(self) -> str:
@@ -98,6 +115,23 @@ class FakeTwilio:
         """Answer the next `times` sends with HTTP `status` (and Twilio error `code`)."""
         for _ in range(times):
             self._failures.append((status, code))
+
+    def chaos(self, rate: float, *, timeout_share: float = 0.5, hang: float = 20.0, seed: int = 8) -> None:
+        """Fail about `rate` of the messages' first send attempts: a 503, or (`timeout_share` of them) a hang.
+
+        A hanging send is accepted first and answered only after `hang` seconds, longer than the client waits:
+        the message exists at Twilio but the sender sees a time-out. Each message (idempotency token, or
+        recipient and body without one) is failed at most once, so the outbox's back-off bounds the test's time.
+        """
+        self._chaos_rate = rate
+        self._chaos_timeout_share = timeout_share
+        self._chaos_hang = hang
+        self._chaos_random = random.Random(seed)
+        self._chaos_decided.clear()
+
+    def replayed(self) -> list[RecordedRequest]:
+        """Return the sends answered from an earlier one's idempotency token (nothing new created)."""
+        return [request for request in self.requests if request.replayed]
 
     def add_media(self, data: bytes, content_type: str, *, chunked: bool = False) -> str:
         """Host a file as Twilio hosts MMS/WhatsApp media; return its MediaUrl."""
@@ -141,7 +175,7 @@ class FakeTwilio:
         return request.headers.get("Authorization") == expected and request.match_info.get("sid") == self.account_sid
 
     async def _create_message(self, request: web.Request) -> web.Response:
-        form = MultiDict((await request.post()).items())
+        form: MultiDict[str] = MultiDict((key, str(value)) for key, value in (await request.post()).items())
         recorded = RecordedRequest(
             "POST", request.path, MultiDict(form), self._authorised(request), dict(request.headers)
         )
@@ -150,11 +184,36 @@ class FakeTwilio:
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
         if self.send_delay:
             await asyncio.sleep(self.send_delay)
+        token = request.headers.get("I-Twilio-Idempotency-Token")
+        if token and token in self._by_token:
+            recorded.replayed = True
+            return self._created(self._by_token[token], form)
         if self._failures:
             status, code = self._failures.popleft()
             return web.json_response({"code": code, "message": "fake failure", "status": status}, status=status)
+        failure = self._chaos_failure(token or f"{form.get('To')}|{form.get('Body')}")
+        if failure == "5xx":
+            return web.json_response({"code": 20500, "message": "chaos", "status": 503}, status=503)
         recorded.accepted = True
+        self.by_recipient.setdefault(form.get("To", ""), []).append(form.get("Body", ""))
         sid = f"SM{next(self._sids):032x}"
+        if token:
+            self._by_token[token] = sid
+        if failure == "timeout":
+            await asyncio.sleep(self._chaos_hang)
+        return self._created(sid, form)
+
+    def _chaos_failure(self, key: str) -> str | None:
+        if not self._chaos_rate or key in self._chaos_decided:
+            return None
+        self._chaos_decided.add(key)
+        if self._chaos_random.random() >= self._chaos_rate:
+            return None
+        kind = "timeout" if self._chaos_random.random() < self._chaos_timeout_share else "5xx"
+        self.chaos_failures[kind] += 1
+        return kind
+
+    def _created(self, sid: str, form: MultiDict[str]) -> web.Response:
         payload: dict[str, Any] = {
             "sid": sid,
             "account_sid": self.account_sid,
@@ -296,3 +355,24 @@ def status_form(provider_sid: str, status: str, *, error_code: str | None = None
     if error_code:
         fields.append(("ErrorCode", error_code))
     return MultiDict(fields)
+
+
+class ThreadedFakeTwilio:
+    """A `FakeTwilio` served by its own event loop in a thread, for tests whose servers are other processes."""
+
+    def __init__(self) -> None:
+        self.fake = FakeTwilio()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-twilio", daemon=True)
+
+    def start(self) -> FakeTwilio:
+        """Start the loop and the server; return the fake (read its records from any thread)."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.fake.start(), self._loop).result(timeout=10)
+        return self.fake
+
+    def stop(self) -> None:
+        """Stop the server and the loop."""
+        asyncio.run_coroutine_threadsafe(self.fake.stop(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)

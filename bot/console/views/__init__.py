@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sanic import Sanic
 
-from bot.console.views import audit, auth, conversation, queue, records
+from bot.console.views import audit, auth, conversation, corrections, models, queue, records, training_data
 
 
 def register(app: Sanic) -> None:
     """Add every console route to `app`."""
-    for module in (auth, queue, conversation, records, audit):
+    for module in (auth, queue, conversation, records, audit, models, training_data, corrections):
         module.register(app)

@@ -19,8 +19,10 @@ from bot.console.permissions import Capability
 from bot.console.rasa_api import RasaUnavailable
 from bot.console.replies import ReplyPlan, ReplyRoute, plan_reply
 from bot.console.state import ConsoleState, Staff
+from bot.console.views.training_data import intent_names
 from bot.console.web import console, guard, new_form_id, redirect, render, render_fragment, signed_in
 from bot.housing import audit
+from bot.housing.enums import HandoffStatus
 from bot.housing.errors import InvalidReference, NotFound
 from bot.housing.errors import TenancyNotFound as _TenancyGone
 
@@ -167,6 +169,7 @@ async def conversation_page(
         request,
         "conversation.html",
         status=status,
+        intents=await intent_names(request),
         active="queue",
         handoff=handoff,
         tracker=tracker,
@@ -175,6 +178,7 @@ async def conversation_page(
         record_hidden=None if show_record else record_hidden_reason(staff, handoff),
         can_change=may_change_record(staff, handoff),
         can_work=staff.can(Capability.WORK_CONVERSATIONS),
+        can_take_over=staff.can(Capability.TAKE_OVER) and handoff.status is HandoffStatus.CLAIMED and not holder,
         holder=holder,
         plan=data.plan,
         routes=ReplyRoute,
@@ -204,7 +208,12 @@ async def conversation_live(request: Request, reference: str) -> HTTPResponse:
     handoff = await load_handoff(state, reference)
     tracker = await read_tracker(state, handoff.sender_id)
     return render_fragment(
-        request, "_transcript.html", _fingerprint(handoff, tracker), handoff=handoff, tracker=tracker
+        request,
+        "_transcript.html",
+        _fingerprint(handoff, tracker),
+        handoff=handoff,
+        tracker=tracker,
+        intents=await intent_names(request),
     )
 
 
@@ -240,6 +249,23 @@ async def release(request: Request, reference: str) -> HTTPResponse:
         return redirect(f"/conversations/{reference}")
     staff.session.flash("success", f"{reference} is back in the queue; the assistant answers while it waits.")
     return redirect("/queue")
+
+
+@guard(Capability.TAKE_OVER)
+async def take_over(request: Request, reference: str) -> HTTPResponse:
+    """Take a conversation from the colleague holding it; the form names who that was when the page was read."""
+    state = console(request)
+    staff = signed_in(request)
+    handoff = await load_handoff(state, reference)
+    seen_holder = str(_form(request).get("holder") or "")
+    try:
+        await workflow.take_over(state, reference, staff, seen_holder)
+    except workflow.ActionFailed as failed:
+        staff.session.flash("error", str(failed))
+        return redirect(f"/conversations/{reference}")
+    who = handoff.holder_name or seen_holder
+    staff.session.flash("success", f"You are handling {reference}, taken over from {who}. The assistant stays paused.")
+    return redirect(f"/conversations/{reference}")
 
 
 @guard(Capability.WORK_CONVERSATIONS)
@@ -328,6 +354,7 @@ def register(app: Sanic) -> None:
     app.add_route(conversation_live, f"{base}/live", methods=["GET"], name="conversation_live")
     app.add_route(claim, f"{base}/claim", methods=["POST"], name="claim")
     app.add_route(release, f"{base}/release", methods=["POST"], name="release")
+    app.add_route(take_over, f"{base}/take-over", methods=["POST"], name="take_over")
     app.add_route(reply, f"{base}/reply", methods=["POST"], name="reply")
     app.add_route(note, f"{base}/notes", methods=["POST"], name="note")
     app.add_route(hand_back, f"{base}/hand-back", methods=["POST"], name="hand_back")

@@ -20,6 +20,7 @@ from bot.housing.models.people import ChannelIdentity, StaffUser, Tenant, Verifi
 from bot.housing.models.records import AuditEntry, ReferenceCounter
 from bot.housing.models.rent import RentAccount, RentTransaction
 from bot.housing.models.repairs import AppointmentSlot, Attachment, HazardCase, RepairJob
+from bot.housing.models.training import NluInboxCursor, NluInboxItem
 
 __all__ = [
     "AppointmentSlot",
@@ -37,6 +38,8 @@ __all__ = [
     "HazardCase",
     "InboundMessage",
     "IncomeTask",
+    "NluInboxCursor",
+    "NluInboxItem",
     "OneTimeCode",
     "OutboxMessage",
     "Property",

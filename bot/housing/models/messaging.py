@@ -7,7 +7,7 @@ from sqlalchemy.orm import relationship
 from sqlalchemy.sql.expression import text
 
 from bot.housing.coltypes import EnumText, UTCDateTime, json_type
-from bot.housing.enums import Channel, HandoffReason, HandoffStatus, OutboxStatus, Urgency
+from bot.housing.enums import Channel, HandoffReason, HandoffStatus, InboundStatus, OutboxStatus, Urgency
 from bot.housing.models.base import Base, created_at_column, enum_check, updated_at_column
 
 
@@ -67,15 +67,32 @@ class Handoff(Base):
 
 
 class InboundMessage(Base):
-    """A provider's message id already handled, so a webhook retried by the provider is processed once."""
+    """A tenant's message as received, and how far its processing got (any replica may finish it).
+
+    The provider's id is unique per channel, so a webhook retried by the provider is processed once.
+    """
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "external_id"), enum_check("channel", Channel))
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        enum_check("channel", Channel),
+        enum_check("status", InboundStatus),
+        Index("ix_inbound_messages_conversation", "conversation", "id"),
+        Index("ix_inbound_messages_due", "status", "lease_until"),
+    )
 
     id = Column(Integer, primary_key=True)
     channel = Column(EnumText(Channel, 16), nullable=False)
     external_id = Column(String(128), nullable=False)
     received_at = Column(UTCDateTime(), nullable=False)
+    status = Column(EnumText(InboundStatus, 16), nullable=False, server_default="done")
+    # Rasa's sender id: messages of one conversation are processed in `id` order.
+    conversation = Column(String(128), nullable=True)
+    payload = Column(json_type(), nullable=True)
+    claimed_by = Column(String(64), nullable=True)
+    lease_until = Column(UTCDateTime(), nullable=True)
+    attempts = Column(SmallInteger, nullable=False, server_default=text("0"))
+    processed_at = Column(UTCDateTime(), nullable=True)
 
 
 class OutboxMessage(Base):

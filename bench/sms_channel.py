@@ -1,0 +1,63 @@
+"""The production SMS channel as the bench runs it: private journal and media folders, optional unpaced sending.
+
+`rasa run` builds channels from credentials.yml; the bench's credentials name `bench.sms_channel.BenchSmsInput`,
+which is `channels.twilio_sms.TwilioSmsInput` unchanged except for two things the bench must control:
+
+- the inbox journal and photos go under TENANTLINE_BENCH_WORKDIR, so a bench run never replays (or leaves
+  behind) messages in the project's own var/inbox;
+- with TENANTLINE_BENCH_SMS_PER_SECOND set, the outbox paces SMS at that rate instead of the channel's 10 a
+  second ("0" lifts the limit), because the throughput targets ask for more replies a second than one UK long
+  code may send. The report says which pacing each run used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+from channels.outbox import RateLimit
+from channels.twilio import config_from_settings
+from channels.twilio_sms import TwilioSmsInput
+
+WORKDIR_ENV = "TENANTLINE_BENCH_WORKDIR"
+RATE_ENV = "TENANTLINE_BENCH_SMS_PER_SECOND"
+
+
+def rate_limit_from(value: str | None, default: RateLimit) -> RateLimit:
+    """Return the pacing named by the environment value: unset keeps `default`, "0" is unpaced.
+
+    Raises:
+        ValueError: If the value is not a non-negative number.
+    """
+    if value is None or value.strip() == "":
+        return default
+    rate = float(value)
+    if rate < 0 or rate != rate:  # NaN is not a rate
+        raise ValueError(f"{RATE_ENV} must be a non-negative number, got {value!r}")
+    return RateLimit(overall_per_second=rate or None)
+
+
+class BenchSmsInput(TwilioSmsInput):
+    """TenantLine's SMS channel with the bench's folders and pacing."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, options: Mapping[str, Any]) -> BenchSmsInput:
+        """Build the channel like production does, with journal and media under the bench's work folder.
+
+        Raises:
+            ChannelNotConfigured: Naming every missing Twilio setting.
+            RuntimeError: If TENANTLINE_BENCH_WORKDIR is unset.
+        """
+        workdir = os.environ.get(WORKDIR_ENV)
+        if not workdir:
+            raise RuntimeError(f"{WORKDIR_ENV} must name the bench's work folder")
+        channel = cls(
+            config_from_settings(settings, cls.name(), cls.from_setting),
+            options=options,
+            media_dir=Path(workdir) / "media",
+        )
+        channel.rate_limit = rate_limit_from(os.environ.get(RATE_ENV), cls.rate_limit)  # type: ignore[misc]
+        return channel
