@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from bot.housing.db import create_engine_for, make_session_factory, session_scop
 from bot.housing.migrate import upgrade
 from bot.housing.seed import DEMO_LOGINS, DEMO_TENANT, seed_demo
 from tests.console.support import RASA_TOKEN, FakeRasa, LiveServer, sign_in
+from tests.support.browser import Watch, chromium_browser
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -191,3 +193,24 @@ def make_handoff(housing: Callable[[], Session]) -> Callable[..., str]:
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, launched once per test module (browser tests only)."""
+    with chromium_browser() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest, chromium: Any, live_console: LiveServer) -> Iterator[Any]:
+    """A fresh laptop-sized browser tab on the live console, watched for dialogs and script errors.
+
+    A test module can set PAGE_TIMEOUT_MS for pages that wait on slow work (training, evaluation).
+    """
+    context = chromium.new_context(base_url=live_console.url, viewport={"width": 1366, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(getattr(request.module, "PAGE_TIMEOUT_MS", 10_000))
+    opened.watch = Watch(opened)
+    yield opened
+    context.close()

@@ -7,7 +7,6 @@ Screenshots are saved under test-artifacts/console/ (gitignored). Needs Debian's
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from bot.housing import handoffs, outbox, repairs
 from bot.housing.db import session_scope
 from bot.housing.enums import HandoffStatus
 from tests.console.conftest import DEMO_SENDER, PASSWORDS
-from tests.support.browser import CHROMIUM, Watch, chromium_browser
+from tests.support.browser import CHROMIUM
 from tests.support.browser import shot as save_screenshot
 
 pytestmark = [
@@ -26,22 +25,6 @@ pytestmark = [
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with chromium_browser() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(chromium: Any, live_console) -> Iterator[Any]:
-    context = chromium.new_context(base_url=live_console.url, viewport={"width": 1366, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(10_000)
-    opened.watch = Watch(opened)
-    yield opened
-    context.close()
 
 
 def shot(page: Any, name: str) -> None:

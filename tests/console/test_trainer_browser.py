@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -16,7 +15,7 @@ from bot.housing import nlu_inbox
 from bot.housing.db import session_scope
 from bot.housing.enums import InboxStatus
 from tests.console.conftest import PASSWORDS
-from tests.support.browser import CHROMIUM, Watch, chromium_browser
+from tests.support.browser import CHROMIUM
 from tests.support.browser import shot as save_screenshot
 
 pytestmark = [
@@ -33,22 +32,6 @@ MESSAGES = [
     ("<b>bold</b> my neighbours dog barks all night <script>alert('x')</script>", "report_antisocial_behaviour", 0.39),
     ("asdfghjkl", "greet", 0.12),
 ]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with chromium_browser() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(chromium: Any, live_console) -> Iterator[Any]:
-    context = chromium.new_context(base_url=live_console.url, viewport={"width": 1366, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(10_000)
-    opened.watch = Watch(opened)
-    yield opened
-    context.close()
 
 
 def _seed(housing) -> list[int]:

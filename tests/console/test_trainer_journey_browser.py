@@ -10,7 +10,7 @@ Rasa server is tests/model_ops/test_hot_swap.py). Screenshots go to test-artifac
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from tests.console.conftest import PASSWORDS
 from tests.console.support import RASA_TOKEN
 from tests.model_ops import console_fixtures
 from tests.model_ops.tiny import TinyProject, live_base_model, make_project
-from tests.support.browser import CHROMIUM, Watch, chromium_browser
+from tests.support.browser import CHROMIUM
 from tests.support.browser import shot as save_screenshot
 
 pytestmark = [
@@ -96,20 +96,8 @@ def inbox(housing: Callable[[], Session]) -> list[int]:
     return ids
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with chromium_browser() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(chromium: Any, live_console: Any) -> Iterator[Any]:
-    context = chromium.new_context(base_url=live_console.url, viewport={"width": 1366, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(20_000)
-    opened.watch = Watch(opened)
-    yield opened
-    context.close()
+PAGE_TIMEOUT_MS = 20000
+"""These journeys wait on real training and evaluation; the console default of 10 s is too short."""
 
 
 def shot(page: Any, name: str) -> None:

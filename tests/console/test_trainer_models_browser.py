@@ -25,7 +25,7 @@ from bot.model_ops.registry import ModelRecord, Registry
 from tests.console.conftest import PASSWORDS
 from tests.model_ops import console_fixtures
 from tests.model_ops.support import GOOD_PAIRS, add_model, evaluation
-from tests.support.browser import CHROMIUM, Watch, chromium_browser
+from tests.support.browser import CHROMIUM
 from tests.support.browser import shot as save_screenshot
 
 pytestmark = [
@@ -95,20 +95,8 @@ def background_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         thread.join(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with chromium_browser() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(chromium: Any, live_console: Any) -> Iterator[Any]:
-    context = chromium.new_context(base_url=live_console.url, viewport={"width": 1366, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    opened.watch = Watch(opened)
-    yield opened
-    context.close()
+PAGE_TIMEOUT_MS = 15000
+"""These journeys wait on real training and evaluation; the console default of 10 s is too short."""
 
 
 def shot(page: Any, name: str) -> None:

@@ -89,6 +89,31 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         pytest.skip(f"no trained model at {model.relative_to(PROJECT_ROOT)}: run `make train` first")
     workdir = tmp_path_factory.mktemp("e2e")
     database = seeded_database(workdir / "housing.db")
+    env = {**os.environ, "TENANTLINE_DATABASE_URL": f"sqlite:///{database}", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    for key in [k for k in env if k.startswith(("TWILIO_", "TELEGRAM_"))]:
+        env.pop(key)  # the REST channel only: no outside channel is configured here
+    commands, rasa_port = assistant_commands(workdir, model)
+    with running(commands, env, workdir):
+        engine = create_engine_for(f"sqlite:///{database}")
+        yield Assistant(url=f"http://127.0.0.1:{rasa_port}", housing=make_session_factory(engine))
+        engine.dispose()
+
+
+def assistant_commands(
+    workdir: Path, model: Path, *, rasa_args: tuple[str, ...] = ()
+) -> tuple[dict[str, tuple[list[str], str]], int]:
+    """Return the action server and Rasa server as `make run` starts them, on free ports, for `running`.
+
+    A private endpoints.yml in `workdir` points Rasa at that action server and an SQLite tracker store beside it.
+
+    Args:
+        workdir: The test's folder.
+        model: The model archive to serve.
+        rasa_args: More `rasa run` arguments, e.g. ("--auth-token", token).
+
+    Returns:
+        The commands with their ready URLs, in start order, and the Rasa server's port.
+    """
     action_port, rasa_port = _free_port(), _free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
@@ -99,9 +124,6 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             }
         )
     )
-    env = {**os.environ, "TENANTLINE_DATABASE_URL": f"sqlite:///{database}", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    for key in [k for k in env if k.startswith(("TWILIO_", "TELEGRAM_"))]:
-        env.pop(key)  # the REST channel only: no outside channel is configured here
     commands = {
         "actions": (
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
@@ -110,15 +132,12 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         "rasa": (
             [
                 sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model), "--port", str(rasa_port),
-                "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+                "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml"), *rasa_args,
             ],
-            f"http://127.0.0.1:{rasa_port}/status",
+            f"http://127.0.0.1:{rasa_port}/",  # answers without the token, when the API has one
         ),
     }  # fmt: skip
-    with running(commands, env, workdir):
-        engine = create_engine_for(f"sqlite:///{database}")
-        yield Assistant(url=f"http://127.0.0.1:{rasa_port}", housing=make_session_factory(engine))
-        engine.dispose()
+    return commands, rasa_port
 
 
 @contextmanager

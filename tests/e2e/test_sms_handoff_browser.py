@@ -8,11 +8,9 @@ Screenshots go to test-artifacts/e2e/.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,16 +19,23 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 
 from bot.housing import handoffs
 from bot.housing.db import create_engine_for, make_session_factory, session_scope
 from bot.housing.enums import HandoffStatus
 from bot.housing.seed import DEMO_LOGINS, DEMO_TENANT
 from bot.training import model_path
-from tests.e2e.conftest import PROJECT_ROOT, _free_port, running
+from tests.e2e.conftest import PROJECT_ROOT, _free_port, assistant_commands, running
 from tests.support.browser import CHROMIUM, Watch, chromium_browser, shot
-from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SMS_NUMBER, FakeTwilio, sms_form, twilio_signature
+from tests.support.fake_twilio import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    SMS_NUMBER,
+    FakeTwilio,
+    ThreadedFakeTwilio,
+    sms_form,
+    twilio_signature,
+)
 from tests.support.housing import seeded_database
 
 pytestmark = [
@@ -48,38 +53,20 @@ AGENT = next(login for login in DEMO_LOGINS if login.username == "agent")
 TENANT_PHONE = DEMO_TENANT.phone
 
 
-class ThreadedFakeTwilio:
-    """The fake Twilio API served from its own event loop in a background thread, for synchronous tests."""
-
-    def __init__(self) -> None:
-        self.fake = FakeTwilio()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-twilio", daemon=True)
-
-    def __enter__(self) -> ThreadedFakeTwilio:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.fake.start(), self._loop).result(timeout=10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.fake.stop(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-
-    def wait_for_new(self, to: str, seen: int, timeout: float = 60.0) -> list[str]:
-        """Wait until more than `seen` messages to `to` were accepted and no more arrive for a moment."""
-        deadline = time.monotonic() + timeout
-        while len(self.fake.bodies(to)) <= seen:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no new message to {to} within {timeout:.0f} s; got {self.fake.bodies(to)}")
-            time.sleep(0.1)
-        settled = len(self.fake.bodies(to))
-        while True:  # the assistant often sends several messages for one turn
-            time.sleep(1.0)
-            now = len(self.fake.bodies(to))
-            if now == settled:
-                return self.fake.bodies(to)[seen:]
-            settled = now
+def wait_for_new(fake: FakeTwilio, to: str, seen: int, timeout: float = 60.0) -> list[str]:
+    """Wait until more than `seen` messages to `to` were accepted and no more arrive for a moment; return the new."""
+    deadline = time.monotonic() + timeout
+    while len(fake.bodies(to)) <= seen:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no new message to {to} within {timeout:.0f} s; got {fake.bodies(to)}")
+        time.sleep(0.1)
+    settled = len(fake.bodies(to))
+    while True:  # the assistant often sends several messages for one turn
+        time.sleep(1.0)
+        now = len(fake.bodies(to))
+        if now == settled:
+            return fake.bodies(to)[seen:]
+        settled = now
 
 
 @dataclass
@@ -104,7 +91,7 @@ class SmsStack:
         """Send `body` as the tenant and return the replies the tenant's phone received."""
         seen = len(self.twilio.fake.bodies(TENANT_PHONE))
         self.send(body)
-        return self.twilio.wait_for_new(TENANT_PHONE, seen)
+        return wait_for_new(self.twilio.fake, TENANT_PHONE, seen)
 
 
 @pytest.fixture(scope="module")
@@ -115,15 +102,11 @@ def sms_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmsStack]:
         pytest.skip(f"no trained model at {model.relative_to(PROJECT_ROOT)}: run `make train` first")
     workdir = tmp_path_factory.mktemp("sms-handoff")
     database = seeded_database(workdir / "housing.db")
-    action_port, rasa_port, console_port = _free_port(), _free_port(), _free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        yaml.safe_dump(
-            {
-                "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
-                "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
-            }
-        )
+    console_port = _free_port()
+    commands, rasa_port = assistant_commands(workdir, model, rasa_args=("--auth-token", RASA_TOKEN))
+    commands["console"] = (
+        [sys.executable, "-m", "bot.console", "--port", str(console_port)],
+        f"http://127.0.0.1:{console_port}/healthz",
     )
     with ThreadedFakeTwilio() as twilio:
         env = {key: value for key, value in os.environ.items() if not key.startswith(("TWILIO_", "TELEGRAM_"))} | {
@@ -138,24 +121,6 @@ def sms_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmsStack]:
             "TWILIO_API_BASE_URL": twilio.fake.base_url,
             "TF_CPP_MIN_LOG_LEVEL": "3",
         }
-        commands = {
-            "actions": (
-                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-                f"http://127.0.0.1:{action_port}/health",
-            ),
-            "rasa": (
-                [
-                    sys.executable, "-m", "rasa", "run", "--enable-api", "--auth-token", RASA_TOKEN,
-                    "--model", str(model), "--port", str(rasa_port), "--endpoints", str(endpoints),
-                    "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-                ],
-                f"http://127.0.0.1:{rasa_port}/",
-            ),
-            "console": (
-                [sys.executable, "-m", "bot.console", "--port", str(console_port)],
-                f"http://127.0.0.1:{console_port}/healthz",
-            ),
-        }  # fmt: skip
         with running(commands, env, workdir):
             yield SmsStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{console_port}", twilio, database)
 
@@ -211,7 +176,7 @@ def test_tenant_asks_for_a_person_by_sms_agent_replies_from_the_console_and_hand
         page.get_by_label("Message to the tenant").fill(reply)
         page.get_by_role("button", name="Send reply").click()
         expect(page.get_by_role("status").first).to_contain_text("Reply queued to send by SMS.")
-        assert sms_stack.twilio.wait_for_new(TENANT_PHONE, seen) == [reply]
+        assert wait_for_new(sms_stack.twilio.fake, TENANT_PHONE, seen) == [reply]
         sent = sms_stack.twilio.fake.sent(TENANT_PHONE)[-1]
         assert sent.get("From") == SMS_NUMBER
         shot(page, "e2e", "03-replied.png")

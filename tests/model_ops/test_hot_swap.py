@@ -10,14 +10,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
 from bot.console.rasa_api import RasaClient
 from bot.housing import repairs
@@ -25,7 +22,7 @@ from bot.housing.db import create_engine_for, make_session_factory, session_scop
 from bot.housing.seed import DEMO_TENANT
 from bot.model_ops.activate import SwapFailed, swap
 from bot.training import model_path
-from tests.e2e.conftest import _free_port, _wait_for
+from tests.e2e.conftest import assistant_commands, running
 from tests.support.housing import seeded_database
 
 pytestmark = pytest.mark.model
@@ -62,44 +59,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         pytest.skip(f"no trained model at {model.relative_to(PROJECT_ROOT)}: run `make train` first")
     workdir = tmp_path_factory.mktemp("hot-swap")
     database = seeded_database(workdir / "housing.db")
-    action_port, rasa_port = _free_port(), _free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        yaml.safe_dump(
-            {
-                "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
-                "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
-            }
-        )
-    )
     env = {**os.environ, "TENANTLINE_DATABASE_URL": f"sqlite:///{database}", "TF_CPP_MIN_LOG_LEVEL": "3"}
     for key in [k for k in env if k.startswith(("TWILIO_", "TELEGRAM_"))]:
         env.pop(key)
-    logs = {name: workdir / f"{name}.log" for name in ("actions", "rasa")}
-    commands = {
-        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-        "rasa": [
-            sys.executable, "-m", "rasa", "run", "--enable-api", "--auth-token", TOKEN, "--model", str(model),
-            "--port", str(rasa_port), "--endpoints", str(endpoints),
-            "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        ],
-    }  # fmt: skip
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    try:
-        for name, command in commands.items():
-            with logs[name].open("wb") as log:
-                processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
-        _wait_for(f"http://127.0.0.1:{action_port}/health", processes["actions"], logs["actions"])
-        _wait_for(f"http://127.0.0.1:{rasa_port}/", processes["rasa"], logs["rasa"])
+    commands, rasa_port = assistant_commands(workdir, model, rasa_args=("--auth-token", TOKEN))
+    with running(commands, env, workdir):
         yield Servers(f"http://127.0.0.1:{rasa_port}", database)
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 ANSWERS = [

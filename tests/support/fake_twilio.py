@@ -376,3 +376,10 @@ class ThreadedFakeTwilio:
         asyncio.run_coroutine_threadsafe(self.fake.stop(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+
+    def __enter__(self) -> ThreadedFakeTwilio:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
