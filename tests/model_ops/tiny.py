@@ -8,6 +8,7 @@ first time it is called in a test session and copies that model into any later p
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,9 +47,14 @@ class TinyProject:
     worse_config: Path
 
     def train(self, kind: str, config: Path | None = None) -> jobs.JobStatus:
-        """Train through the real job runner (in this process) and return the final status."""
+        """Train through the real job runner (in this process) and return the final status.
+
+        The job runs in a thread of its own: a browser test has Playwright's event loop running in this one, and the
+        job's evaluation starts an event loop of its own.
+        """
         spec = jobs.prepare(self.root, kind=kind, by="test", config=config or self.config)
-        return jobs.run(self.root, spec.id, tests=EvaluationSets.of(self.root))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(jobs.run, self.root, spec.id, tests=EvaluationSets.of(self.root)).result()
 
 
 def make_project(root: Path) -> TinyProject:
