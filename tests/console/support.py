@@ -17,12 +17,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from sanic import Sanic
+
+from tests.support.http_fake import ThreadedHttpFake
 
 RASA_TOKEN = "rasa-test-token-5f1c"
 
@@ -47,7 +49,7 @@ class _Tracker:
     slots: dict[str, Any] = field(default_factory=dict)
 
 
-class FakeRasa:
+class FakeRasa(ThreadedHttpFake):
     """A fake Rasa server on 127.0.0.1 with a real HTTP listener in its own thread."""
 
     def __init__(self, token: str | None = RASA_TOKEN) -> None:
@@ -56,21 +58,7 @@ class FakeRasa:
         self.trackers: dict[str, _Tracker] = {}
         self.failures: list[int] = []
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeRasa:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     # -- scripting -----------------------------------------------------------------------------------------
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -12,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from bot.evaluate import Evaluation, score, write_report
 from bot.model_ops.evaluation import write_plots
 from bot.model_ops.registry import ModelMeta, ModelRecord, Registry
+from tests.support.http_fake import ThreadedHttpFake
 
 GOOD_PAIRS = [("report_repair", "report_repair")] * 18 + [("report_repair", "pay_rent")] * 2
 GOOD_PAIRS += [("pay_rent", "pay_rent")] * 19 + [("pay_rent", "report_repair")]
@@ -62,7 +62,7 @@ def add_model(
     return record
 
 
-class FakeModelApi:
+class FakeModelApi(ThreadedHttpFake):
     """A fake Rasa server for `PUT /model` and `GET /status`, behind `?token=` like `rasa run --auth-token`."""
 
     def __init__(self, token: str, model_file: str = "tenantline-live.tar.gz") -> None:
@@ -70,21 +70,7 @@ class FakeModelApi:
         self.model_file = model_file
         self.loads: list[str] = []
         self.fail_loads = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeModelApi:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
