@@ -8,6 +8,8 @@ SPACY := var/spacy/en_tenantline/meta.json
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONDONTWRITEBYTECODE ?= 1
+# No usage telemetry or crash reports leave a landlord's machine (and none can: there is no internet here).
+export RASA_TELEMETRY_ENABLED ?= false
 
 .PHONY: help install run test lint types unit validate train conversation-tests evaluate bench soak lock clean
 
@@ -35,7 +37,7 @@ types: install ## mypy on our packages
 	$(VENV)/bin/mypy
 
 unit: install ## pytest without the trained model (service layer, clocks, safety, actions, channels, console)
-	$(VENV)/bin/pytest -q -m "not model"
+	$(VENV)/bin/pytest -q -m "not model" --durations=15
 
 validate: install ## rasa data validate, failing on every warning that is not known noise
 	@$(TL) validate
@@ -46,7 +48,7 @@ train: install ## Train the model unless config, domain and data are unchanged
 conversation-tests: train ## Conversation tests (tests/test_stories.yml), then the tests that use the trained model
 	$(PY) -m rasa test core --stories tests/test_stories.yml --model $$($(PY) -c 'from bot.training import model_path; print(model_path())') \
 		--endpoints endpoints.yml --fail-on-prediction-errors --out results/core
-	$(VENV)/bin/pytest -q -m model
+	$(VENV)/bin/pytest -q -m model --durations=30
 
 bench: install ## Benchmarks: understanding, speed and memory, training; report in bench/results/latest/REPORT.md
 	$(PY) -m bench $(BENCH_ARGS)

@@ -104,9 +104,25 @@ def score(pairs: list[tuple[str, str]]) -> tuple[float, float, list[IntentScore]
     )
 
 
+def quiet_rasa_debug_logs() -> None:
+    """Keep Rasa's per-message debug lines out of an evaluation's output.
+
+    Rasa 3.6 logs every parse through structlog, which prints every level until something configures it; Rasa's
+    own command line does, an evaluation run outside it does not. A process that has configured structlog is
+    left as it is.
+    """
+    import logging
+
+    import structlog
+
+    if not structlog.is_configured():
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+
+
 async def _parse_all(model: Path, texts: list[str]) -> tuple[list[dict[str, Any]], float]:
     from rasa.core.agent import Agent
 
+    quiet_rasa_debug_logs()
     agent = Agent.load(str(model))
     started = time.perf_counter()
     results = [await agent.parse_message(text) for text in texts]

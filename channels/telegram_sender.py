@@ -10,6 +10,22 @@ A row's keyboard travels in its `template_variables` as {"reply_markup": <Bot AP
 templates, so the field is free): an inline keyboard for buttons, the share-my-number keyboard, or the markup
 that removes it.
 
+Exactly once, as far as the Bot API allows: it has no idempotency key, so a send whose outcome is unknown can only
+be sent again (a reply that never arrives is worse than one that arrives twice) and may then arrive twice. The
+sender keeps that window small and says when it is open:
+
+- an answer from Telegram that is not a success (a 5xx, say) means it did not take the message: retried, nothing
+  can be doubled; nor can a connection that never opened (refused, connect or pool time-out): the request was
+  never sent;
+- Telegram answers sendMessage within a second or so, so the read time-out is generous (`READ_TIMEOUT_SECONDS`,
+  three times python-telegram-bot's default): a slow answer is waited for, not abandoned and sent again;
+- a read time-out or a connection dropped after the request went out leaves the outcome unknown: Telegram may
+  or may not have the message. It is retried like the others, logged as a possible duplicate (a warning), and
+  until it is sent its outbox error starts with "outcome unknown" (`OUTCOME_UNKNOWN`).
+
+The time-outs add up to less than the outbox's lease (`SEND_BUDGET_SECONDS`), so a slow send is never claimed and
+sent by a second replica while the first is still waiting for Telegram.
+
 TELEGRAM_API_BASE_URL is the root of the Bot API server (https://api.telegram.org by default, a fake server in
 tests); the bot calls `<root>/bot<token>/<method>` and downloads from `<root>/file/bot<token>/<path>`.
 """
@@ -24,6 +40,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import (
     BadRequest,
@@ -47,6 +64,21 @@ TELEGRAM_RATE_LIMIT = RateLimit(overall_per_second=30.0, per_recipient_per_secon
 INLINE_RETRY_SECONDS = 5.0
 """A flood wait up to this long is waited out by the sender; a longer one is left to the outbox's back-off."""
 CONNECTIONS = 16
+CONNECT_TIMEOUT_SECONDS = 3.0
+"""Opening a connection: short, because nothing has been sent yet and a retry cannot double anything."""
+POOL_TIMEOUT_SECONDS = 2.0
+"""Waiting for a free connection of our own pool: likewise nothing sent yet."""
+WRITE_TIMEOUT_SECONDS = 5.0
+"""Sending the request (a few hundred bytes of text)."""
+READ_TIMEOUT_SECONDS = 15.0
+"""Waiting for Telegram's answer once the request is sent: generous, because giving up here is what can make a
+tenant get a reply twice (python-telegram-bot's default is 5 s)."""
+ATTEMPT_SECONDS = POOL_TIMEOUT_SECONDS + CONNECT_TIMEOUT_SECONDS + WRITE_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
+"""The longest one call to the Bot API can take."""
+SEND_BUDGET_SECONDS = 2 * ATTEMPT_SECONDS + INLINE_RETRY_SECONDS
+"""The longest `TelegramSender.send` can take (two attempts around a short flood wait): under the outbox lease."""
+OUTCOME_UNKNOWN = "outcome unknown"
+"""How the outbox error of a send that may have reached Telegram starts (it is retried and may arrive twice)."""
 REPLY_MARKUP = "reply_markup"
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -56,7 +88,13 @@ def make_bot(token: str, api_base_url: str | None = None) -> Bot:
     """Return a `Bot` for `token` talking to the Bot API at `api_base_url` (Telegram's own when None)."""
     root = (api_base_url or TELEGRAM_API_URL).rstrip("/")
     # One connection pool for everything: TenantLine receives updates by webhook and never long-polls.
-    request = HTTPXRequest(connection_pool_size=CONNECTIONS)
+    request = HTTPXRequest(
+        connection_pool_size=CONNECTIONS,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        write_timeout=WRITE_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+    )
     return Bot(
         token,
         base_url=f"{root}/bot",
@@ -83,6 +121,19 @@ def markup_from_variables(variables: Mapping[str, Any] | None) -> ReplyMarkup | 
     if data.get("remove_keyboard"):
         return ReplyKeyboardRemove.de_json(data, None)
     return None
+
+
+def send_never_left(error: TelegramError) -> bool:
+    """Return whether a failed call certainly did not reach Telegram's handling (safe to send again).
+
+    True for an error answer from Telegram (it did not take the message) and for a connection that never
+    opened; False when the request may have been read and acted on before the answer was lost: a read
+    time-out, or a connection that broke once the request was on its way.
+    """
+    cause = error.__cause__
+    if not isinstance(cause, httpx.HTTPError):
+        return True  # Telegram answered (python-telegram-bot raises from the status, not from httpx)
+    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -178,8 +229,16 @@ class TelegramSender:
             # Every message fails until the operator fixes TELEGRAM_BOT_TOKEN: keep them for the retries.
             logger.error("telegram: the Bot API rejected TELEGRAM_BOT_TOKEN; messages are kept for retrying")
             raise TransientSendError("the Bot API rejected the bot token") from error
-        except NetworkError as error:
-            raise TransientSendError(f"network error: {type(error).__name__}") from error
+        except NetworkError as error:  # TimedOut is one too
+            if send_never_left(error):
+                raise TransientSendError(f"not taken by Telegram: {error.message}") from error
+            logger.warning(
+                "telegram: no answer to a message for %s after it was sent (%s); sending it again, so it may "
+                "arrive twice (the Bot API has no idempotency key)",
+                address_hash(chat),
+                type(error.__cause__).__name__,
+            )
+            raise TransientSendError(f"{OUTCOME_UNKNOWN}, network error: {error.message}") from error
         except TelegramError as error:
             raise TransientSendError(f"Telegram error: {type(error).__name__}") from error
         return SendResult(provider_message_id=f"{chat}:{sent.message_id}")

@@ -19,7 +19,7 @@ import json
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,10 @@ SEED = 20251121
 
 CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {
     "DIET 1x128, 30 epochs; RS 20 epochs": {"DIETClassifier": {"epochs": 30}, "ResponseSelector": {"epochs": 20}},
-    "DIET 1x128, 60 epochs; RS 40 epochs": {},
+    "DIET 1x128, 60 epochs; RS 40 epochs": {"DIETClassifier": {"epochs": 60}, "ResponseSelector": {"epochs": 40}},
     "DIET 2x256 (Rasa default size), 60 epochs": {
-        "DIETClassifier": {"number_of_transformer_layers": 2, "transformer_size": 256}
+        "DIETClassifier": {"number_of_transformer_layers": 2, "transformer_size": 256, "epochs": 60},
+        "ResponseSelector": {"epochs": 40},
     },
     "DIET 1x128, 30 epochs; char n-grams 1-5": {
         "DIETClassifier": {"epochs": 30},
@@ -46,6 +47,8 @@ CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {
 
 THRESHOLDS = (0.3, 0.4, 0.45, 0.5, 0.6, 0.7)
 AMBIGUITY = 0.1
+ALPHAS = (1.0, 0.7, 0.5, 0.4, 0.3)
+"""Weights of DIET in the LinearIntentBlend scored afterwards from the same fold models (1.0: DIET alone)."""
 
 
 @dataclass
@@ -58,6 +61,13 @@ class Prediction:
     confidence: float
     runner_up: float
     overridden: bool
+    ranking: list[tuple[str, float]] = field(default_factory=list)
+    """The model's intent ranking (base intents, before the safety override), kept for later analysis."""
+    diet_ranking: list[tuple[str, float]] = field(default_factory=list)
+    linear_ranking: list[tuple[str, float]] = field(default_factory=list)
+    """The two inputs of the LinearIntentBlend (empty without it), so other weights can be scored afterwards."""
+    faq_topic: str = ""
+    """The ResponseSelector's FAQ topic for this message, whatever the intent (used when a re-blend says faq)."""
 
 
 @dataclass
@@ -99,6 +109,22 @@ def fallback_applied(prediction: Prediction, threshold: float, ambiguity: float 
     return prediction.label
 
 
+def reblended(prediction: Prediction, alpha: float) -> Prediction:
+    """Return `prediction` as the LinearIntentBlend would have made it with weight `alpha` on DIET.
+
+    Predictions without the blend's inputs, and those the safety triage set, are returned unchanged.
+    """
+    from bot.nlp.blend import blend_rankings
+
+    if prediction.overridden or not (prediction.diet_ranking or prediction.linear_ranking):
+        return prediction
+    ranked = blend_rankings(prediction.diet_ranking, prediction.linear_ranking, alpha)
+    top, confidence = ranked[0]
+    label = (prediction.faq_topic or top) if top == "faq" else top
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    return replace(prediction, label=label, confidence=confidence, runner_up=runner_up)
+
+
 def scores_at(predictions: list[Prediction], threshold: float) -> dict[str, float]:
     """Score pooled fold predictions at one fallback threshold."""
     pairs = [(p.expected, fallback_applied(p, threshold)) for p in predictions]
@@ -126,8 +152,16 @@ def stratified_folds(data: Any, folds: int, seed: int = SEED) -> Iterator[tuple[
         yield train, [examples[i] for i in test_index]
 
 
+def _pairs(items: Any) -> list[tuple[str, float]]:
+    return [(str(name), float(confidence)) for name, confidence in items or []]
+
+
 def _prediction(example: Any, parse: dict[str, Any]) -> Prediction:
+    from bot.nlp.blend import BLEND_KEY
+
     ranking = parse.get("intent_ranking") or []
+    blend = parse.get(BLEND_KEY) or {}
+    chosen = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     overridden = bool(parse.get("safety_triage"))
     confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
     runner_up = float(ranking[1].get("confidence") or 0.0) if len(ranking) > 1 and not overridden else 0.0
@@ -138,6 +172,13 @@ def _prediction(example: Any, parse: dict[str, Any]) -> Prediction:
         confidence=confidence,
         runner_up=runner_up,
         overridden=overridden,
+        ranking=[
+            (str(item.get("name")), float(item.get("confidence") or 0.0))
+            for item in ((parse.get("safety_triage") or {}).get("model_ranking") if overridden else ranking) or []
+        ],
+        diet_ranking=_pairs(blend.get("diet")),
+        linear_ranking=_pairs(blend.get("linear")),
+        faq_topic=str(chosen.get("intent_response_key") or ""),
     )
 
 
@@ -202,15 +243,19 @@ def run(
                 predictions += _train_and_predict(config, train, test, Path(tmp), root / "domain")
                 seconds += time.perf_counter() - started
             print(f"{name}: fold {index + 1}/{folds} done ({seconds:.0f} s so far)", flush=True)
-        result = CandidateResult(name, round(seconds / folds, 1))
-        result.by_threshold = {t: scores_at(predictions, t) for t in THRESHOLDS}
-        threshold, best = result.best()
-        print(f"{name}: CV macro-F1 {best['macro_f1']:.4f} at fallback threshold {threshold}", flush=True)
+        blended = any(p.diet_ranking or p.linear_ranking for p in predictions)
+        for alpha in ALPHAS if blended else (None,):
+            label = name if alpha is None else f"{name}; blend alpha {alpha}"
+            scored = predictions if alpha is None else [reblended(p, alpha) for p in predictions]
+            result = CandidateResult(label, round(seconds / folds, 1))
+            result.by_threshold = {t: scores_at(scored, t) for t in THRESHOLDS}
+            threshold, best = result.best()
+            print(f"{label}: CV macro-F1 {best['macro_f1']:.4f} at fallback threshold {threshold}", flush=True)
+            results.append(result)
         if raw_out is not None:
             raw_out.mkdir(parents=True, exist_ok=True)
             slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
             (raw_out / f"{slug}.json").write_text(json.dumps([asdict(p) for p in predictions], indent=1))
-        results.append(result)
     return sorted(results, key=lambda r: (-r.best()[1]["macro_f1"], r.train_seconds_per_fold))
 
 

@@ -30,6 +30,7 @@ from bot.housing.db import session_scope
 from bot.housing.enums import Channel
 from bot.housing.errors import HousingError, OptedOut
 from channels.core import db
+from channels.core.action_watch import turn_failed
 from channels.core.buttons import ButtonMemory, render_numbered
 from channels.core.text import split_text
 
@@ -175,9 +176,15 @@ class OutboxOutputChannel(OutputChannel):
         """Write `parts` to the outbox for `recipient_id` and wake the dispatcher; return the outbox ids.
 
         A recipient who opted out, or one not on this channel, gets nothing; that is logged (without the
-        address) rather than raised, because Rasa would otherwise abort the rest of the turn.
+        address) rather than raised, because Rasa would otherwise abort the rest of the turn. Nothing is queued
+        once an action call of the current turn went unanswered (`channels.core.action_watch`).
         """
         if not parts:
+            return []
+        if turn_failed():
+            # Rasa carries on after an action call the action server never answered; what it decides then
+            # lacks that answer. The pipeline retries the whole message, which sends the rest.
+            logger.info("%s: not queueing a reply decided after an action went unanswered", self.name())
             return []
         address = self.address_for(recipient_id)
         if address is None:

@@ -21,7 +21,10 @@ finished on this replica in order. Processing a message:
 
 When the action server does not answer its health check, the tenant is told once that we're having trouble and the
 message is given back to the journal, to be processed (after the conversation's earlier messages and before its
-later ones) once the action server is back.
+later ones) once the action server is back. The same happens when the action server stops answering while Rasa
+waits on an action (it died mid-call; Rasa itself would carry on as if the action had said nothing): the turn is
+undone in Rasa's tracker (`UserUtteranceReverted`), so the retry handles the message afresh, and nothing Rasa
+decided after the missing answer is sent (channels/core/action_watch.py).
 
 Every reply, including the channel's own sentences, goes through the channel's `OutboxOutputChannel`.
 """
@@ -39,6 +42,8 @@ from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, UserUtteranceReverted
 from sanic import Sanic
 from sqlalchemy.orm import Session
 
@@ -50,6 +55,7 @@ from bot.housing.errors import HousingError, OptedOut
 from bot.housing.inbound import Claim, Held
 from bot.safety.triage import triage
 from channels.core import db
+from channels.core.action_watch import watch_action_endpoint, watch_turn
 from channels.core.buttons import ButtonMemory, buttons_from_events, option_number, payload_for
 from channels.core.inbox import Inbox
 from channels.core.keywords import Keyword, classify
@@ -152,6 +158,27 @@ OutputFactory = Callable[[str | None], OutboxOutputChannel]
 class _TrackerView:
     events: list[dict[str, Any]]
     slots: dict[str, Any]
+
+
+def handled_message_ids(events: list[dict[str, Any]]) -> list[str]:
+    """Return the provider ids of the tenant messages a tracker's events hold and have not undone, in order.
+
+    A `rewind` event (UserUtteranceReverted) undoes the latest message not yet undone, as in Rasa's
+    `applied_events`; a message from before a restart of the conversation stays handled (it reached Rasa), and a
+    rewind cannot reach back past the restart.
+    """
+    handled: list[str | None] = []
+    floor = 0
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            message_id = event.get("message_id")
+            handled.append(str(message_id) if message_id is not None else None)
+        elif kind == "rewind" and len(handled) > floor:
+            handled.pop()
+        elif kind in ("restart", "session_started"):
+            floor = len(handled)
+    return [message_id for message_id in handled if message_id is not None]
 
 
 class InboundPipeline:
@@ -342,6 +369,7 @@ class InboundPipeline:
         while True:
             agent = getattr(self._app.ctx, "agent", None) if self._app is not None else None
             if agent is not None and agent.is_ready():
+                watch_action_endpoint(agent)  # a newly loaded model brings a new processor
                 return agent
             if loop.time() > deadline:
                 return None
@@ -480,11 +508,37 @@ class InboundPipeline:
         return metadata
 
     async def _already_handled(self, agent: Any, incoming: Incoming) -> bool:
-        """Return whether Rasa's tracker already holds this message (it was handled before a crash)."""
+        """Return whether Rasa's tracker holds this message, not undone (it was handled before a crash)."""
         view = await self._tracker(agent, incoming.sender_id)
-        return view is not None and any(
-            event.get("event") == "user" and event.get("message_id") == incoming.external_id for event in view.events
-        )
+        return view is not None and incoming.external_id in handled_message_ids(view.events)
+
+    async def _revert_turn(self, agent: Any, incoming: Incoming) -> bool:
+        """Undo the turn of `incoming` in Rasa's tracker, so that a retry handles it afresh; return whether done.
+
+        Appends what Rasa's own "undo" appends (`UserUtteranceReverted`, then `action_listen`): the message and
+        everything after it stop counting for predictions and slots, while the history keeps them. Only the
+        conversation's latest message is undone, under the conversation's lock, like a turn.
+        """
+        tracker_store = getattr(agent, "tracker_store", None)
+        lock_store = getattr(agent, "lock_store", None)
+        if tracker_store is None:
+            return False
+        lock = lock_store.lock(incoming.sender_id) if lock_store is not None else contextlib.nullcontext()
+        try:
+            async with lock:
+                tracker = await tracker_store.retrieve(incoming.sender_id)
+                if tracker is None:
+                    return False
+                latest = handled_message_ids([event.as_dict() for event in tracker.events])
+                if not latest or latest[-1] != incoming.external_id:
+                    return False  # Rasa never recorded it, or later messages followed: nothing to undo
+                tracker.update(UserUtteranceReverted())
+                tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+                await tracker_store.save(tracker)
+        except Exception:
+            logger.exception("%s: could not undo a turn whose action went unanswered", self.input_channel)
+            return False
+        return True
 
     async def _safety_while_paused(self, agent: Any, sender_id: str, text: str, output: OutboxOutputChannel) -> None:
         """Send the safety message for danger in a message that reaches a conversation a person has taken over.
@@ -574,16 +628,30 @@ class InboundPipeline:
         if text:
             if self._on_new_message is None:
                 raise RuntimeError(f"{self.input_channel}: pipeline used before its blueprint was built")
-            await self._on_new_message(
-                UserMessage(
-                    text,
-                    output,
-                    sender_id,
-                    input_channel=self.input_channel,
-                    message_id=incoming.external_id,
-                    metadata=self.metadata_for(incoming, stored),
+            with watch_turn() as turn:
+                await self._on_new_message(
+                    UserMessage(
+                        text,
+                        output,
+                        sender_id,
+                        input_channel=self.input_channel,
+                        message_id=incoming.external_id,
+                        metadata=self.metadata_for(incoming, stored),
+                    )
                 )
-            )
+            if turn.failed:
+                # The action server died while Rasa waited on it: what the tenant got so far stands (a retry
+                # queues the same outbox keys, so it is not sent twice), the rest comes with the retry.
+                reverted = await self._revert_turn(agent, incoming)
+                logger.warning(
+                    "%s: the action server stopped answering mid-turn (%s); turn %s, message kept to try again",
+                    self.input_channel,
+                    "; ".join(turn.failures),
+                    "undone" if reverted else "not undone",
+                )
+                self._healthy_until = 0.0
+                await self._tell_trouble(incoming)
+                return Outcome.RETRY
         await self._settle_media(sender_id, stored, output, agent)
         for notice in notices:
             await output.send_text_message(sender_id, notice)

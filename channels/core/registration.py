@@ -17,7 +17,8 @@ credentials.yml: they come from the environment through `bot.settings`; credenti
 
 `install_runtime(blueprint, pipeline)` adds the server listeners every channel needs: start the process's outbox
 dispatcher, take up unfinished messages (this replica's from before a restart, or a dead replica's) and keep
-sweeping for them, and stop all of it on shutdown.
+sweeping for them, and stop all of it on shutdown. It also moves Rasa's NLU inference off the event loop
+(`bot.rasa_patches`), so the channel's webhooks are acknowledged while messages are being parsed.
 """
 
 from __future__ import annotations
@@ -130,7 +131,11 @@ def install_runtime(
         on_start: Called first at start-up (e.g. to register the channel's outbox sender).
         on_stop: Awaited last at shutdown (e.g. to close the channel's HTTP client).
     """
+    from bot import rasa_patches
     from channels import outbox  # imported here: the dispatcher imports the core
+
+    # Rasa parses messages on the event loop; without this a webhook waits for every parse in progress.
+    rasa_patches.install()
 
     async def started(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         if on_start is not None:

@@ -33,3 +33,21 @@ def test_evaluation_keeps_each_prediction_with_fallback_counted_as_out_of_scope(
         ("pay_rent", "pay_rent"),
         ("pay_rent", "report_repair"),
     ]
+
+
+def test_an_evaluation_does_not_print_rasas_per_message_debug_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    import structlog
+
+    from bot.evaluate import quiet_rasa_debug_logs
+
+    structlog.reset_defaults()
+    try:
+        quiet_rasa_debug_logs()
+        logger = structlog.get_logger()
+        logger.debug("processor.message.parse", parse_data_text="my boiler is broken")
+        logger.warning("model.warning", detail="kept")
+        printed = capsys.readouterr().out
+    finally:
+        structlog.reset_defaults()
+    assert "my boiler is broken" not in printed
+    assert "model.warning" in printed

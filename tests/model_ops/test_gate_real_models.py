@@ -3,7 +3,7 @@
 Models are trained through the real job runner (`rasa train` in a subprocess, progress parsed, model registered,
 evaluated on the real held-out and safety sets, judged) from a private copy of the project with a reduced config
 (few epochs, tests/model_ops/tiny.py), so the test stays short. The worsened model has one epoch of DIET and
-ResponseSelector training.
+ResponseSelector training, and its intent blend leans on DIET alone.
 """
 
 from __future__ import annotations

@@ -27,20 +27,29 @@ _trained: dict[str, Path] = {}
 """The record folder of the base model once trained in this test session."""
 
 
-def reduced_config(source: Path, target: Path, *, nlu_epochs: int, core_epochs: int) -> Path:
-    """Write `source` with fewer epochs everywhere (same components, same seeds)."""
+BLEND = "bot.nlp.blend.LinearIntentBlend"
+
+
+def reduced_config(source: Path, target: Path, *, nlu_epochs: int, core_epochs: int, diet_only: bool = False) -> Path:
+    """Write `source` with fewer epochs everywhere (same components, same seeds).
+
+    With `diet_only` the intent blend gives all its weight to DIET, so the linear model cannot make up for an
+    under-trained DIET.
+    """
     config = yaml.safe_load(source.read_text(encoding="utf-8"))
     for part in ("pipeline", "policies"):
         for component in config[part]:
             if "epochs" in component:
                 component["epochs"] = core_epochs if part == "policies" else nlu_epochs
+            if diet_only and component.get("name") == BLEND:
+                component["alpha"] = 1.0
     target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return target
 
 
 @dataclass
 class TinyProject:
-    """A project copy with a reduced config (`config.yml`) and a worse one (one NLU epoch)."""
+    """A project copy with a reduced config (`config.yml`) and a worse one (one NLU epoch, DIET alone)."""
 
     root: Path
     config: Path
@@ -68,7 +77,7 @@ def make_project(root: Path) -> TinyProject:
     (root / "var" / "spacy" / "en_tenantline").symlink_to(SPACY)
     source = PROJECT_ROOT / "config.yml"
     config = reduced_config(source, root / "config.yml", nlu_epochs=NLU_EPOCHS, core_epochs=CORE_EPOCHS)
-    worse = reduced_config(source, root / "config-worse.yml", nlu_epochs=1, core_epochs=CORE_EPOCHS)
+    worse = reduced_config(source, root / "config-worse.yml", nlu_epochs=1, core_epochs=CORE_EPOCHS, diet_only=True)
     return TinyProject(root=root, config=config, worse_config=worse)
 
 

@@ -1,9 +1,13 @@
 """The production profile, started once per test session for the scale tests (fault and load).
 
 What runs, all on 127.0.0.1 and free ports: a private PostgreSQL server (housing database and tracker store),
-the Redis named by TENANTLINE_TEST_REDIS_URL with a key prefix of this run, a fake Twilio, and the processes of
+the Redis named by TENANTLINE_TEST_REDIS_URL with a key prefix of this run, a fake Twilio, a fake Telegram Bot API
+(the replicas run the Telegram channel against it, with a webhook secret of this run), and the processes of
 `bot.scale.stack.production_services`: two action servers, two Rasa replicas serving the one trained model,
 nginx in the foreground with a generated configuration, and the staff console.
+
+The tests record their figures (tests/scale/figures.py); `pytest_terminal_summary` prints them at the end of the
+run as "production-profile figures", so CI's log shows them even with `pytest -q`.
 
 Tests using `scale_stack` skip, saying why, when TENANTLINE_TEST_POSTGRES_URL or TENANTLINE_TEST_REDIS_URL is unset
 (a laptop without the services; CI sets both), when nginx is not installed, or when the model is not trained.
@@ -21,6 +25,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -33,6 +38,8 @@ from bot.scale import nginx
 from bot.scale.profile import ProductionProfile
 from bot.scale.stack import production_services
 from bot.training import model_path
+from tests.scale import figures
+from tests.scale.chaos_telegram import ChaosTelegram
 from tests.scale.postgres import PostgresUnavailable, PrivatePostgres
 from tests.scale.stack import READY_TIMEOUT_S, ScaleStack, scale_environment
 from tests.support.fake_twilio import ThreadedFakeTwilio
@@ -104,6 +111,8 @@ def scale_stack() -> Iterator[ScaleStack]:
     workdir = Path(tempfile.mkdtemp(prefix="tl-scale-"))
     twilio_thread = ThreadedFakeTwilio()
     twilio = twilio_thread.start()
+    telegram = ChaosTelegram().start()
+    telegram_secret = secrets.token_hex(16)
     rasa_ports, action_ports, (public, actions, console) = _free_ports(2), _free_ports(2), _free_ports(3)
     profile = ProductionProfile(
         database_url=_seeded_database(postgres),
@@ -120,7 +129,9 @@ def scale_stack() -> Iterator[ScaleStack]:
     services = production_services(
         profile, model=model_path(), root=PROJECT_ROOT, run_dir=workdir / "run", rasa_token=token, log_dir=workdir
     )
-    env = scale_environment(dict(os.environ), profile, twilio, token=token)
+    env = scale_environment(
+        dict(os.environ), profile, twilio, token=token, telegram=telegram, telegram_secret=telegram_secret
+    )
     engine = create_engine_for(profile.database_url)
     stack = ScaleStack(
         profile=profile,
@@ -132,6 +143,8 @@ def scale_stack() -> Iterator[ScaleStack]:
         housing=make_session_factory(engine),
         rasa_token=token,
         logs=workdir,
+        telegram=telegram,
+        telegram_secret=telegram_secret,
     )
     try:
         for group in start_groups(services):
@@ -146,9 +159,20 @@ def scale_stack() -> Iterator[ScaleStack]:
         stack.stop()
         engine.dispose()
         twilio_thread.stop()
+        telegram.stop()
         postgres.remove()
         _delete_redis_keys(redis_url, profile.lock_key_prefix)
         if os.environ.get("TENANTLINE_KEEP_SCALE_LOGS"):
             print(f"scale stack logs kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the figures the production-profile tests of this run recorded (nothing when none ran)."""
+    lines = figures.summary_lines()
+    if not lines:
+        return
+    terminalreporter.write_sep("=", "production-profile figures")
+    for line in lines:
+        terminalreporter.write_line(line)

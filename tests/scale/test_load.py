@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from tests.scale.figures import record
 from tests.scale.stack import TEST_TIMEOUT_S, ScaleStack
 from tests.scale.traffic import CHAT, audit, run_conversations, wait_for_outbox_drained
 
@@ -22,7 +23,9 @@ CONVERSATIONS = int(os.environ.get("TENANTLINE_LOAD_CONVERSATIONS", "500"))
 CONCURRENCY = int(os.environ.get("TENANTLINE_LOAD_CONCURRENCY", "40"))
 
 
-def test_conversations_through_nginx_are_all_answered_complete_and_in_order(scale_stack: ScaleStack) -> None:
+def test_conversations_through_nginx_are_all_answered_complete_and_in_order(
+    scale_stack: ScaleStack, request: pytest.FixtureRequest
+) -> None:
     started = time.monotonic()
     conversations = asyncio.run(run_conversations(scale_stack, CONVERSATIONS, CHAT, concurrency=CONCURRENCY))
     elapsed = time.monotonic() - started
@@ -32,6 +35,16 @@ def test_conversations_through_nginx_are_all_answered_complete_and_in_order(scal
 
     print(f"\nload: {found.summary()}; {found.messages / elapsed:.1f} messages/s over {elapsed:.0f} s")
     print(f"load: outbox drained {drained:.1f} s after the last reply")
+    record(
+        request.node.name,
+        {
+            **found.figures(),
+            "concurrency": CONCURRENCY,
+            "messages_per_s": found.messages / elapsed,
+            "elapsed_s": elapsed,
+            "outbox_drain_s": drained,
+        },
+    )
     assert found.messages == CONVERSATIONS * len(CHAT)
     assert found.lost == [], found.lost[:10]
     assert found.duplicated == [], found.duplicated[:10]

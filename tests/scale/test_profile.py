@@ -18,7 +18,7 @@ from bot.scale.profile import (
     ProfileError,
 )
 from bot.scale.stack import production_services, run_production, write_run_files
-from bot.settings import Settings
+from bot.settings import SERVER_ENVIRONMENT, Settings
 
 PG = "postgresql+psycopg2://tenantline:s3cret@db.internal:5432/housing"
 TRACKER = "postgresql+psycopg2://rasa:tr4cker@db.internal:5433/tracker"
@@ -154,6 +154,9 @@ def test_production_services_start_actions_and_replicas_together_then_nginx_then
     assert rasa.env["TENANTLINE_REPLICA_ID"] == "rasa-1"
     assert rasa.command[rasa.command.index("--endpoints") + 1] == str(tmp_path / "run" / "endpoints.yml")
     assert services[-1].env["TENANTLINE_RASA_URL"] == profile.public_url
+    # The replicas and action servers run with the process settings `make bench` measures.
+    for service in services[:4]:
+        assert SERVER_ENVIRONMENT.items() <= service.env.items(), service.name
 
 
 def test_start_groups_keeps_services_without_with_previous_apart() -> None:

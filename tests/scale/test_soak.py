@@ -15,6 +15,7 @@ import time
 import aiohttp
 import pytest
 
+from tests.scale.figures import record
 from tests.scale.stack import TEST_TIMEOUT_S, ScaleStack
 from tests.scale.traffic import CHAT, Conversation, audit, converse, wait_for_outbox_drained
 
@@ -59,11 +60,13 @@ async def _soak(stack: ScaleStack, seconds: float, rate: float) -> tuple[list[Co
     return conversations, warm
 
 
-def test_soak_at_a_steady_rate_grows_no_process_memory_by_five_percent(scale_stack: ScaleStack) -> None:
+def test_soak_at_a_steady_rate_grows_no_process_memory_by_five_percent(
+    scale_stack: ScaleStack, request: pytest.FixtureRequest
+) -> None:
     started = time.monotonic()
     conversations, warm = asyncio.run(_soak(scale_stack, SOAK_SECONDS, SOAK_RATE))
     elapsed = time.monotonic() - started
-    wait_for_outbox_drained(scale_stack)
+    drained = wait_for_outbox_drained(scale_stack)
     final = {name: scale_stack.rss_kib(name) for name in WATCHED}
 
     found = audit(scale_stack, conversations)
@@ -71,5 +74,17 @@ def test_soak_at_a_steady_rate_grows_no_process_memory_by_five_percent(scale_sta
     print(f"\nsoak: {elapsed:.0f} s, {found.messages / elapsed:.1f} messages/s; {found.summary()}")
     for name in WATCHED:
         print(f"soak: {name} RSS {warm[name] / 1024:.0f} MiB -> {final[name] / 1024:.0f} MiB ({growth[name]:+.1%})")
+    record(
+        request.node.name,
+        {
+            **found.figures(),
+            "seconds": SOAK_SECONDS,
+            "messages_per_s": found.messages / elapsed,
+            "outbox_drain_s": drained,
+            "max_memory_growth_pct": max(growth.values()) * 100,
+            **{f"rss_growth_pct_{name}": growth[name] * 100 for name in WATCHED},
+            **{f"rss_end_mib_{name}": final[name] / 1024 for name in WATCHED},
+        },
+    )
     assert found.lost == [] and found.duplicated == [] and found.reordered == [] and found.unanswered == []
     assert {name: f"{g:+.1%}" for name, g in growth.items() if g >= MAX_GROWTH} == {}

@@ -1,13 +1,17 @@
-"""Tenants texting the scale stack, and the audit that says what was lost, duplicated or reordered.
+"""Tenants messaging the scale stack, and the audit that says what was lost, duplicated or reordered.
 
-A conversation is one phone sending a script of messages, each after the previous one was answered (a tenant
-waits for the reply). `run_conversations` runs many at once; `audit` then reads every tracker (through nginx),
-the housing database's inbound and outbox records and what the fake Twilio accepted, and counts:
+A conversation is one tenant (a phone by SMS, or a Telegram user) sending a script of messages, each after the
+previous one was answered (a tenant waits for the reply). `run_conversations` runs many at once; `audit` then
+reads every tracker (through nginx), the housing database's inbound and outbox records and what the fake
+provider accepted, and counts:
 
 - lost: a message acknowledged by the webhook that is not in its conversation's tracker, or has no reply queued;
-- duplicated: a message twice in a tracker, or a reply Twilio accepted more often than the outbox queued it;
+- duplicated: a message twice in a tracker, or a reply the provider accepted more often than the outbox queued it
+  (kept apart in `duplicate_replies` instead when the audit is told the provider cannot guarantee once);
 - reordered: a conversation whose tracker holds the tenant's messages in another order than they were sent;
 - unanswered: a tenant message followed by no bot message before the next one.
+
+`Audit.figures()` gives the counts as numbers, for tests/scale/figures.py.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 import aiohttp
 import sqlalchemy as sa
 
-from tests.scale.stack import Delivery, ScaleStack, new_phone, unanswered, user_events
+from tests.scale.stack import Delivery, ScaleStack, Tenant, unanswered, user_events
 
 CHAT = (
     "hiya",
@@ -41,12 +45,19 @@ CHAT = (
 
 @dataclass
 class Conversation:
-    """One phone's messages and when each was answered."""
+    """One tenant's messages and when each was answered."""
 
     phone: str
+    """The address: a phone number (SMS) or a Telegram user id."""
+    channel: str = "sms"
     deliveries: list[Delivery] = field(default_factory=list)
     reply_seconds: list[float] = field(default_factory=list)
     unanswered_in_time: list[str] = field(default_factory=list)
+
+    @property
+    def tenant(self) -> Tenant:
+        """Return who holds the conversation."""
+        return Tenant(self.channel, self.phone)
 
 
 async def converse(
@@ -55,17 +66,19 @@ async def converse(
     script: tuple[str, ...] | list[str],
     *,
     phone: str | None = None,
+    channel: str = "sms",
     reply_timeout: float = 120.0,
     between: float = 0.0,
 ) -> Conversation:
-    """Send `script` from one phone, each message once the previous one got at least one reply."""
-    conversation = Conversation(phone or new_phone())
+    """Send `script` from one tenant on `channel`, each message once the previous one got at least one reply."""
+    tenant = Tenant(channel, phone) if phone else stack.new_tenant(channel)
+    conversation = Conversation(tenant.address, channel)
     for text in script:
-        before = len(stack.replies(conversation.phone))
+        before = len(stack.replies_to(tenant))
         started = time.monotonic()
-        conversation.deliveries.append(await stack.text(client, conversation.phone, text))
+        conversation.deliveries.append(await stack.send(client, tenant, text))
         try:
-            await stack.wait_for_replies(conversation.phone, before + 1, timeout=reply_timeout)
+            await stack.wait_for_replies_to(tenant, before + 1, timeout=reply_timeout)
             conversation.reply_seconds.append(time.monotonic() - started)
         except TimeoutError:
             conversation.unanswered_in_time.append(text)
@@ -81,15 +94,16 @@ async def run_conversations(
     *,
     concurrency: int = 40,
     reply_timeout: float = 120.0,
+    channel: str = "sms",
 ) -> list[Conversation]:
-    """Run `count` conversations of `script`, at most `concurrency` at a time."""
+    """Run `count` conversations of `script` on `channel`, at most `concurrency` at a time."""
     gate = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
     async with aiohttp.ClientSession(connector=connector) as client:
 
         async def one() -> Conversation:
             async with gate:
-                return await converse(stack, client, script, reply_timeout=reply_timeout)
+                return await converse(stack, client, script, reply_timeout=reply_timeout, channel=channel)
 
         return list(await asyncio.gather(*(one() for _ in range(count))))
 
@@ -127,58 +141,97 @@ class Audit:
     replies_accepted: int = 0
     reply_seconds: list[float] = field(default_factory=list)
     outbox_failed: int = 0
+    duplicate_replies: list[str] = field(default_factory=list)
+    """Replies accepted more often than queued, when the audit was told not to count them as `duplicated`."""
+
+    def latency(self) -> dict[str, float]:
+        """Return the reply time's median, 95th percentile and maximum in seconds (empty without replies)."""
+        if not self.reply_seconds:
+            return {}
+        ordered = sorted(self.reply_seconds)
+        p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+        return {"reply_p50_s": statistics.median(ordered), "reply_p95_s": p95, "reply_max_s": ordered[-1]}
+
+    def figures(self) -> dict[str, float]:
+        """Return the counts (and reply times) as numbers, for the figures file."""
+        return {
+            "conversations": self.conversations,
+            "messages": self.messages,
+            "lost": len(self.lost),
+            "duplicated": len(self.duplicated),
+            "duplicate_replies": len(self.duplicate_replies),
+            "reordered": len(self.reordered),
+            "unanswered": len(self.unanswered),
+            "error_responses": self.error_responses,
+            "redeliveries": self.redeliveries,
+            "replies_queued": self.replies_queued,
+            "replies_accepted": self.replies_accepted,
+            "outbox_failed": self.outbox_failed,
+            **self.latency(),
+        }
 
     def summary(self) -> str:
         """Return the figures on one line, for the test output and the closing note."""
         latency = ""
         if self.reply_seconds:
-            ordered = sorted(self.reply_seconds)
-            p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-            latency = f", reply p50 {statistics.median(ordered):.2f} s p95 {p95:.2f} s max {ordered[-1]:.2f} s"
+            times = self.latency()
+            latency = (
+                f", reply p50 {times['reply_p50_s']:.2f} s p95 {times['reply_p95_s']:.2f} s "
+                f"max {times['reply_max_s']:.2f} s"
+            )
+        doubled = f" (+{len(self.duplicate_replies)} replies twice)" if self.duplicate_replies else ""
         return (
             f"{self.conversations} conversations, {self.messages} messages: lost {len(self.lost)}, "
-            f"duplicated {len(self.duplicated)}, reordered {len(self.reordered)}, unanswered {len(self.unanswered)}, "
+            f"duplicated {len(self.duplicated)}{doubled}, reordered {len(self.reordered)}, "
+            f"unanswered {len(self.unanswered)}, "
             f"error responses {self.error_responses}, redeliveries {self.redeliveries}, "
-            f"replies queued {self.replies_queued} / accepted by Twilio {self.replies_accepted}, "
+            f"replies queued {self.replies_queued} / accepted by the provider {self.replies_accepted}, "
             f"outbox failed {self.outbox_failed}{latency}"
         )
 
 
-def _outbox_rows(stack: ScaleStack) -> list[tuple[str, str, str]]:
+def _outbox_rows(stack: ScaleStack) -> list[tuple[str, str, str, str]]:
     with stack.housing() as session:
-        rows = session.execute(sa.text("SELECT idempotency_key, status, to_address FROM outbox")).all()
-    return [(str(key), str(status), str(to)) for key, status, to in rows]
+        rows = session.execute(sa.text("SELECT idempotency_key, status, channel, to_address FROM outbox")).all()
+    return [(str(key), str(status), str(channel), str(to)) for key, status, channel, to in rows]
 
 
-def _inbound_ids(stack: ScaleStack) -> Counter[str]:
+def _inbound_ids(stack: ScaleStack) -> Counter[tuple[str, str]]:
     with stack.housing() as session:
-        rows = session.execute(sa.text("SELECT external_id FROM inbound_messages WHERE channel = 'sms'")).all()
-    return Counter(str(row[0]) for row in rows)
+        rows = session.execute(sa.text("SELECT channel, external_id FROM inbound_messages")).all()
+    return Counter((str(channel), str(external_id)) for channel, external_id in rows)
 
 
-def audit(stack: ScaleStack, conversations: list[Conversation]) -> Audit:
-    """Check every conversation's tracker, inbound records and replies; return the findings."""
+def audit(stack: ScaleStack, conversations: list[Conversation], *, replies_exactly_once: bool = True) -> Audit:
+    """Check every conversation's tracker, inbound records and replies; return the findings.
+
+    Args:
+        stack: The running stack.
+        conversations: What the tenants sent.
+        replies_exactly_once: Count a reply the provider accepted more often than queued as `duplicated`
+            (True), or only in `duplicate_replies` (a provider without idempotency keys, under faults).
+    """
     found = Audit(conversations=len(conversations))
     outbox = _outbox_rows(stack)
     inbound = _inbound_ids(stack)
     rows_by_turn: Counter[str] = Counter()
-    rows_by_phone: Counter[str] = Counter()
-    for key, status, to in outbox:
+    rows_by_phone: Counter[tuple[str, str]] = Counter()
+    for key, status, channel, to in outbox:
         turn = key.rsplit(":", 1)[0]
         rows_by_turn[turn] += 1
         if status in ("sent", "delivered"):
-            rows_by_phone[to] += 1
+            rows_by_phone[(channel, to)] += 1
         elif status == "failed":
             found.outbox_failed += 1
     for conversation in conversations:
-        phone = conversation.phone
+        phone, tenant = conversation.phone, conversation.tenant
         sids = [delivery.sid for delivery in conversation.deliveries]
         found.messages += len(sids)
         found.reply_seconds.extend(conversation.reply_seconds)
         for delivery in conversation.deliveries:
             found.error_responses += sum(1 for status in delivery.statuses if not 200 <= status < 300)
             found.redeliveries += delivery.attempts - 1
-        tracker = stack.tracker(phone)
+        tracker = stack.tracker_of(tenant)
         seen = [str(event.get("message_id")) for event in user_events(tracker)]
         counts = Counter(seen)
         for sid in sids:
@@ -186,19 +239,20 @@ def audit(stack: ScaleStack, conversations: list[Conversation]) -> Audit:
                 found.lost.append(f"{phone} {sid} (not in the tracker)")
             elif counts[sid] > 1:
                 found.duplicated.append(f"{phone} {sid} ({counts[sid]} times in the tracker)")
-            if inbound[sid] != 1:
-                found.duplicated.append(f"{phone} {sid} ({inbound[sid]} inbound records)")
-            if rows_by_turn[f"sms:{phone}:{sid}"] == 0:
+            if inbound[(conversation.channel, sid)] != 1:
+                found.duplicated.append(f"{phone} {sid} ({inbound[(conversation.channel, sid)]} inbound records)")
+            if rows_by_turn[f"{tenant.sender_id}:{sid}"] == 0:
                 found.lost.append(f"{phone} {sid} (no reply queued)")
         in_tracker = [sid for sid in seen if sid in set(sids)]
         if in_tracker != [sid for sid in sids if sid in set(in_tracker)]:
             found.reordered.append(phone)
         found.unanswered.extend(f"{phone}: {text}" for text in unanswered(tracker))
-        accepted = len(stack.replies(phone))
+        accepted, queued = len(stack.replies_to(tenant)), rows_by_phone[(conversation.channel, phone)]
         found.replies_accepted += accepted
-        found.replies_queued += rows_by_phone[phone]
-        if accepted > rows_by_phone[phone]:
-            found.duplicated.append(f"{phone}: Twilio accepted {accepted} replies for {rows_by_phone[phone]} rows")
+        found.replies_queued += queued
+        if accepted > queued:
+            doubled = found.duplicated if replies_exactly_once else found.duplicate_replies
+            doubled.append(f"{tenant.sender_id}: the provider accepted {accepted} replies for {queued} rows")
     return found
 
 

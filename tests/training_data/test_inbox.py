@@ -229,3 +229,13 @@ def test_staff_correction_puts_the_message_in_the_inbox_once(session_factory, nl
 def test_staff_correction_refuses_what_is_not_a_tenant_message(session_factory, nlu, event, intent, words):
     with pytest.raises(inbox.InboxError, match=words):
         inbox.record_correction(session_factory, nlu, sender_id=SENDER, event=event, intent=intent, actor="staff:a")
+
+
+def test_the_settings_default_inbox_threshold_is_the_one_chosen_in_the_docs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import Settings
+    from bot.training_data.inbox import DEFAULT_THRESHOLD
+
+    monkeypatch.delenv("TENANTLINE_INBOX_THRESHOLD", raising=False)
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "nlu-inbox.md").read_text(encoding="utf-8")
+    assert Settings().inbox_threshold == DEFAULT_THRESHOLD
+    assert f"below {DEFAULT_THRESHOLD:.2f}**" in documented
