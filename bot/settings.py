@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         description="The Rasa training data folder (nlu/*.yml) that trainers edit from the console and CLI.",
     )
     inbox_threshold: float = Field(
-        default=0.70,
+        default=0.75,
         ge=0.0,
         le=1.0,
         env="TENANTLINE_INBOX_THRESHOLD",

@@ -35,7 +35,7 @@ from bot.training_data.redact import fill_placeholders, redact
 
 SOURCE = "rasa_tracker_store"
 FALLBACK = "nlu_fallback"
-DEFAULT_THRESHOLD = 0.70
+DEFAULT_THRESHOLD = 0.75
 """Messages whose top intent scored below this go to the inbox (see docs/nlu-inbox.md for how it was chosen)."""
 BATCH = 500
 
