@@ -1,6 +1,7 @@
 """`python -m bench` (what `make bench` runs): measure, then write bench/results/<run>/REPORT.md and plots.
 
-The latest run's report and plots are also copied to bench/results/latest/, the copy kept in git.
+The latest run's report and plots are also copied to bench/results/latest/, the copy kept in git. Trained models,
+Rasa's caches and the servers' logs go to the work folder (var/bench), where the next run finds the models again.
 """
 
 from __future__ import annotations
@@ -13,17 +14,24 @@ import platform
 import shutil
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
-PHASES = ("understanding", "load", "training")
+WORK = PROJECT_ROOT / "var" / "bench"
+PHASES = ("understanding", "training", "load", "bare-rasa")
+"""In the order they run: the trainings come before anything that needs a model, so a fresh clone trains once."""
 MAX_CONCURRENCY = 50
 """The demo landlord has 60 tenants with phone numbers; each concurrent conversation needs its own."""
+DEFAULT_SECONDS = 20.0
+
+T = TypeVar("T")
 
 
 def parse_levels(text: str) -> list[int]:
@@ -42,7 +50,7 @@ def parse_levels(text: str) -> list[int]:
 
 
 def parse_phases(text: str) -> list[str]:
-    """Return the phases named in "understanding,load".
+    """Return the phases named in "understanding,load", in the order they run.
 
     Raises:
         argparse.ArgumentTypeError: For an unknown or empty phase list.
@@ -51,7 +59,22 @@ def parse_phases(text: str) -> list[str]:
     unknown = [p for p in phases if p not in PHASES]
     if not phases or unknown:
         raise argparse.ArgumentTypeError(f"phases are {', '.join(PHASES)}; got {text!r}")
-    return phases
+    return [p for p in PHASES if p in phases]
+
+
+def parse_without(text: str) -> list[str]:
+    """Return the changes from Rasa's defaults to leave out of TenantLine's server ("" leaves none out).
+
+    Raises:
+        argparse.ArgumentTypeError: For a name that is not a switchable change.
+    """
+    from bench.changes import SWITCHABLE
+
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in SWITCHABLE]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"--without takes {', '.join(SWITCHABLE)}; got {text!r}")
+    return names
 
 
 def positive_seconds(text: str) -> float:
@@ -103,9 +126,9 @@ def sms_pacing(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """Return the command line of `python -m bench`."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--phases", type=parse_phases, default=list(PHASES), help="understanding,load,training")
+    parser.add_argument("--phases", type=parse_phases, default=list(PHASES), help=",".join(PHASES))
     parser.add_argument("--levels", type=parse_levels, default=[1, 10, 50], help="concurrent conversations")
-    parser.add_argument("--seconds", type=positive_seconds, default=30.0, help="length of each load phase")
+    parser.add_argument("--seconds", type=positive_seconds, default=DEFAULT_SECONDS, help="length of each load phase")
     parser.add_argument(
         "--tracker-store",
         type=tracker_store,
@@ -118,6 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="0",
         help="outbox SMS pacing during the load phases: 0 = unpaced, '' = the channel's production 10/s",
     )
+    parser.add_argument(
+        "--without",
+        type=parse_without,
+        default=[],
+        help="run TenantLine's server without these changes from Rasa's defaults, to measure what they buy "
+        "(see bench/changes.py)",
+    )
+    parser.add_argument("--work", type=Path, default=WORK, help="work folder for models, caches and logs")
     parser.add_argument("--out", type=Path, default=None, help="run folder (default bench/results/<timestamp>)")
     return parser
 
@@ -135,15 +166,16 @@ def _tenants(database: Path) -> list[tuple[str, date]]:
         engine.dispose()
 
 
-async def _load_tenantline(model: Path, run: Path, args: argparse.Namespace, results: dict[str, Any]) -> None:
+async def _load_tenantline(model: Path, work: Path, args: argparse.Namespace, results: dict[str, Any]) -> None:
     from bench.load import nlu_phase, tenantline_phase, warm_up
     from bench.phone import CountingTwilio
     from bench.stack import tenantline_stack
     from tests.support.fake_twilio import SMS_NUMBER
     from tests.support.housing import seeded_database
 
-    work = run / "work" / "tenantline"
-    work.mkdir(parents=True, exist_ok=True)
+    if work.exists():
+        shutil.rmtree(work)  # a fresh housing database and tracker store for every run
+    work.mkdir(parents=True)
     database = seeded_database(work / "housing.db")
     people = _tenants(database)
     if len(people) < max(args.levels) + 1:
@@ -151,6 +183,7 @@ async def _load_tenantline(model: Path, run: Path, args: argparse.Namespace, res
     fake = CountingTwilio()
     await fake.start()
     pacing = "unpaced" if args.sms_per_second == "0" else (args.sms_per_second or "10") + " SMS/s"
+    without = f"; without {', '.join(args.without)}" if args.without else ""
     try:
         with tenantline_stack(
             model,
@@ -162,87 +195,177 @@ async def _load_tenantline(model: Path, run: Path, args: argparse.Namespace, res
             sms_from=SMS_NUMBER,
             tracker_store=args.tracker_store,
             sms_per_second=args.sms_per_second,
+            without=args.without,
         ) as stack:
-            print(f"warm-up: {await warm_up(stack, fake, people[-1])} of 4 steps went as planned", flush=True)
+            _say(f"warm-up: {await warm_up(stack, fake, people[-1])} of 4 steps went as planned")
             for level in args.levels:
-                print(f"TenantLine, {level} conversation(s), {args.seconds:.0f} s ...", flush=True)
+                _say(f"TenantLine, {level} conversation(s), {args.seconds:.0f} s ...")
                 phase = await tenantline_phase(
-                    stack, fake, people[:level], args.seconds, f"tracker store {args.tracker_store}; outbox {pacing}"
+                    stack,
+                    fake,
+                    people[:level],
+                    args.seconds,
+                    f"tracker store {args.tracker_store}; outbox {pacing}{without}",
                 )
                 results["load"].append(asdict(phase))
-            print("NLU parse ceiling ...", flush=True)
+            _say("NLU parse ceiling ...")
             results["load"].append(asdict(await nlu_phase(stack, 10, min(args.seconds, 20.0))))
     finally:
         await fake.stop()
 
 
-async def _load_bare(model: Path, run: Path, args: argparse.Namespace, results: dict[str, Any]) -> None:
+async def _load_bare(model: Path, work: Path, args: argparse.Namespace, results: dict[str, Any]) -> None:
     from bench.load import bare_phase
     from bench.stack import bare_stack
 
-    work = run / "work" / "bare"
     work.mkdir(parents=True, exist_ok=True)
     with bare_stack(model, work) as stack:
         await bare_phase(stack, 1, 3.0)  # warm-up, not reported
         for level in args.levels:
-            print(f"bare Rasa, {level} conversation(s), {args.seconds:.0f} s ...", flush=True)
+            _say(f"bare Rasa, {level} conversation(s), {args.seconds:.0f} s ...")
             results["load"].append(asdict(await bare_phase(stack, level, args.seconds)))
+
+
+_STARTED = time.perf_counter()
+
+
+def _say(line: str) -> None:
+    print(f"[{(time.perf_counter() - _STARTED) / 60:5.1f} min] {line}", flush=True)
+
+
+@contextmanager
+def _step(results: dict[str, Any], name: str) -> Iterator[None]:
+    """Time one step of the run; its wall time goes to the report, so a slow run says where the time went."""
+    _say(f"{name} ...")
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        results["steps"].append({"name": name, "seconds": round(time.perf_counter() - started, 1)})
+
+
+def _timed(results: dict[str, Any], name: str, work: Callable[[], T]) -> T:
+    """Run `work` as a timed step; return what it returns."""
+    with _step(results, name):
+        return work()
 
 
 def run(args: argparse.Namespace) -> Path:
     """Run the chosen phases and write the report; return the run folder."""
-    from bench import report
-    from bench.baseline import ensure_default_model
+    from bench import procstat, report
     from bench.targets import DEFAULT, TENANTLINE, TFIDF
-    from bot.training import ensure_model
+    from bot.training import ensure_model, model_path
 
-    started = time.perf_counter()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     run_dir = (args.out or RESULTS / stamp).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    machine_before = procstat.machine_busy_seconds()
     load = os.getloadavg()
     results: dict[str, Any] = {
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
+        "load_at_start": [round(x, 2) for x in load],
         "notes": [
-            f"Load average when the run started: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on "
-            f"{os.cpu_count()} cores. Figures measured while other work loads the machine are inflated.",
             "The load generator and the fake Twilio run on the same machine as the servers and share its CPUs.",
         ],
+        "phases": list(args.phases),
+        "levels": list(args.levels),
+        "seconds_per_phase": args.seconds,
+        "without": list(args.without),
         "understanding": [],
         "load": [],
         "training": None,
-        "baseline_training_s": None,
+        "baseline": None,
+        "steps": [],
         "skipped": [p for p in PHASES if p not in args.phases],
     }
-    if {"understanding", "load"} & set(args.phases):
-        print("models (TenantLine's from models/, Rasa's default from bench/results/work/) ...", flush=True)
-        model = ensure_model(PROJECT_ROOT)
-        default_model, results["baseline_training_s"] = ensure_default_model(RESULTS / "work")
+    scores: dict[str, dict[str, Any]] = {}
     if "understanding" in args.phases:
-        from bench.understanding import rasa_evaluation, summarise_evaluation, tfidf_evaluation
+        from bench.understanding import summarise_evaluation, tfidf_evaluation
 
-        print("understanding ...", flush=True)
-        for name, evaluation in (
-            (TENANTLINE, lambda: rasa_evaluation(model)),
-            (DEFAULT, lambda: rasa_evaluation(default_model)),
-            (TFIDF, tfidf_evaluation),
-        ):
-            results["understanding"].append(asdict(summarise_evaluation(name, evaluation())))
-    if "load" in args.phases:
-        asyncio.run(_load_tenantline(model, run_dir, args, results))
-        asyncio.run(_load_bare(default_model, run_dir, args, results))
+        tfidf = _timed(results, "understanding: TF-IDF + logistic regression", tfidf_evaluation)
+        scores[TFIDF] = asdict(summarise_evaluation(TFIDF, tfidf))
     if "training" in args.phases:
         from bench.training import measure
 
-        print("training (cold, then after an NLU-only change) ...", flush=True)
-        results["training"] = asdict(measure(run_dir / "work" / "training"))
+        outcome = _timed(
+            results,
+            "training: TenantLine cold, then after an NLU-only change",
+            lambda: measure(work / "training", adopt_as=model_path(PROJECT_ROOT)),
+        )
+        results["training"] = asdict(outcome)
+    model: Path | None = None
+    if {"understanding", "load"} & set(args.phases):
+        model = _timed(results, "TenantLine's model (trained only if missing)", lambda: ensure_model(PROJECT_ROOT))
+    default_model: Path | None = None
+    if {"understanding", "bare-rasa"} & set(args.phases):
+        from bench.baseline import ensure_default_model
+
+        baseline = _timed(
+            results, "Rasa's default pipeline: model (trained only if missing)", lambda: ensure_default_model(work)
+        )
+        default_model = baseline.path
+        results["baseline"] = _baseline_figures(baseline)
+    if "understanding" in args.phases:
+        from bench.understanding import rasa_evaluation, summarise_evaluation
+
+        assert model is not None and default_model is not None
+        for name, path in ((TENANTLINE, model), (DEFAULT, default_model)):
+            with _step(results, f"understanding: {name}"):
+                scores[name] = asdict(summarise_evaluation(name, rasa_evaluation(path)))
+        results["understanding"] = [scores[name] for name in (TENANTLINE, DEFAULT, TFIDF) if name in scores]
+    if "load" in args.phases:
+        assert model is not None
+        with _step(results, "speed and memory: TenantLine"):
+            asyncio.run(_load_tenantline(model, work / "load" / "tenantline", args, results))
+    if "bare-rasa" in args.phases:
+        assert default_model is not None
+        with _step(results, "speed and memory: bare Rasa"):
+            asyncio.run(_load_bare(default_model, work / "load" / "bare", args, results))
     results["duration_s"] = round(time.perf_counter() - started, 1)
+    results["other_cpu_share"] = procstat.other_work_share(machine_before, procstat.machine_busy_seconds())
+    results["notes"].insert(0, _load_note(load, results["other_cpu_share"]))
     (run_dir / "results.json").write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     plots = report.plot(results, run_dir)
     (run_dir / "REPORT.md").write_text(report.render(results, plots), encoding="utf-8")
-    publish(run_dir, RESULTS / "latest", plots)
+    if is_complete(args):
+        publish(run_dir, RESULTS / "latest", plots)
+    else:
+        _say("a partial run (phases left out, or changes switched off): bench/results/latest/ left as it was")
     return run_dir
+
+
+def is_complete(args: argparse.Namespace) -> bool:
+    """Return whether the run measures everything as shipped, so its report may replace the committed one."""
+    return list(args.phases) == list(PHASES) and not args.without
+
+
+def _baseline_figures(baseline: Any) -> dict[str, Any]:
+    from bench.training import component_seconds
+
+    components: list[tuple[str, float]] = []
+    if baseline.train_seconds is not None and baseline.log.exists():
+        components = component_seconds(baseline.log.read_text(errors="replace"))
+    return {
+        "model": baseline.path.name,
+        "train_seconds": baseline.train_seconds,
+        "components": components,
+        "model_mb": round(baseline.path.stat().st_size / 1e6, 1),
+    }
+
+
+def _load_note(load: tuple[float, float, float], other_share: float | None) -> str:
+    note = (
+        f"Load average when the run started: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores."
+    )
+    if other_share is not None:
+        note += f" Other work on the machine used {other_share:.0%} of its CPU time during the run" + (
+            " (figures are inflated by it)." if other_share >= 0.1 else "."
+        )
+    return note
 
 
 def publish(run_dir: Path, latest: Path, plots: list[str]) -> None:
@@ -262,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 1
-    print(f"report: {run_dir / 'REPORT.md'} (copied to bench/results/latest/)")
+    copied = " (copied to bench/results/latest/)" if is_complete(args) else ""
+    print(f"report: {run_dir / 'REPORT.md'}{copied}")
     return 0
 
 

@@ -66,3 +66,61 @@ def sample(pid: int, proc: Path = PROC) -> ProcessSample:
         raise ProcessLookupError(pid) from error
     rss, peak = parse_memory_mb(status_text)
     return ProcessSample(parse_cpu_seconds(stat_line, os.sysconf("SC_CLK_TCK")), round(rss, 1), round(peak, 1))
+
+
+def parse_machine_busy(proc_stat_text: str, ticks_per_second: int) -> float:
+    """Return the CPU seconds all CPUs have spent busy since boot, from the text of /proc/stat.
+
+    Busy is everything but idle and I/O wait on the first ("cpu") line: user, nice, system, irq, softirq and
+    steal (guest time is already counted in user).
+
+    Raises:
+        ValueError: If the text has no aggregate "cpu" line with numbers.
+    """
+    for line in proc_stat_text.splitlines():
+        fields = line.split()
+        if fields and fields[0] == "cpu":
+            try:
+                values = [int(v) for v in fields[1:9]]
+            except ValueError as error:
+                raise ValueError("the cpu line of /proc/stat holds something other than numbers") from error
+            if len(values) < 8:
+                raise ValueError("the cpu line of /proc/stat has too few fields")
+            user, nice, system, _idle, _iowait, irq, softirq, steal = values
+            return (user + nice + system + irq + softirq + steal) / ticks_per_second
+    raise ValueError("no aggregate cpu line in /proc/stat")
+
+
+@dataclass(frozen=True)
+class MachineSample:
+    """CPU time used so far by the whole machine and by this process with its finished children."""
+
+    at: float
+    machine_busy: float
+    ours: float
+
+
+def machine_busy_seconds(proc: Path = PROC) -> MachineSample:
+    """Return the machine's busy CPU seconds and this process's own (itself plus children it has waited for)."""
+    import resource
+    import time
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ours = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    busy = parse_machine_busy((proc / "stat").read_text(), os.sysconf("SC_CLK_TCK"))
+    return MachineSample(time.monotonic(), busy, ours)
+
+
+def other_work_share(before: MachineSample, after: MachineSample, cpus: int | None = None) -> float | None:
+    """Return the share of the machine's CPU time that processes other than the bench's used between samples.
+
+    The bench's own processes are counted once they have exited and been waited for, so take `after` when every
+    server the bench started has stopped. None when no time passed.
+    """
+    wall = after.at - before.at
+    capacity = wall * (cpus or os.cpu_count() or 1)
+    if capacity <= 0:
+        return None
+    others = (after.machine_busy - before.machine_busy) - (after.ours - before.ours)
+    return round(min(max(others / capacity, 0.0), 1.0), 3)

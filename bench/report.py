@@ -6,8 +6,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-from bench.targets import FULL_PATH, check
+from bench.changes import FIXED, SWITCHABLE
+from bench.targets import DEFAULT, FULL_PATH, TENANTLINE, check
 
+CHANGES_DOC = "[docs/bench.md](../../../docs/bench.md)"
+"""Where the with/without comparisons of each change from Rasa's defaults are kept (linked from a run's folder)."""
 INTENT_PLOT = "per-intent-f1.png"
 LATENCY_PLOT = "latency-vs-concurrency.png"
 THROUGHPUT_PLOT = "throughput-vs-concurrency.png"
@@ -43,16 +46,26 @@ def render(results: dict[str, Any], plots: list[str] | None = None) -> str:
         "",
     ]
     lines += [f"> {note}" for note in results.get("notes") or []]
+    lines += _without_note(results.get("without") or [])
     lines += ["", "## Targets", "", "| figure | target | measured | verdict |", "| --- | --- | --- | --- |"]
     lines += [f"| {t.name} | {t.target} | {t.measured} | {_verdict(t.met)} |" for t in check(results)]
     lines += _understanding_section(results.get("understanding") or [])
     lines += _load_section(results.get("load") or [])
     lines += _training_section(results)
+    lines += _changes_section(results)
+    lines += _steps_section(results.get("steps") or [], results.get("duration_s"))
     if results.get("skipped"):
         lines += ["", "## Skipped in this run", ""] + [f"- {s}" for s in results["skipped"]]
     if plots:
         lines += ["", "## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
+
+
+def _without_note(without: list[str]) -> list[str]:
+    if not without:
+        return []
+    left_out = "; ".join(f"{name} ({SWITCHABLE[name].description})" if name in SWITCHABLE else name for name in without)
+    return [f"> TenantLine's server ran WITHOUT these changes from Rasa's defaults, to measure them: {left_out}."]
 
 
 def _understanding_section(systems: list[dict[str, Any]]) -> list[str]:
@@ -107,21 +120,103 @@ def _load_section(phases: list[dict[str, Any]]) -> list[str]:
     return lines + [""] + [f"- {n}" for n in notes]
 
 
+def _seconds(value: float) -> str:
+    return f"{value / 60:.1f} min" if value >= 90 else f"{value:.0f} s"
+
+
+def _slowest(components: list[Any], count: int = 3) -> str:
+    from bench.training import slowest
+
+    found = slowest([(str(name), float(seconds)) for name, seconds in components], count)
+    return ", ".join(f"{name} {seconds:.0f} s" for name, seconds in found) or "not in the log"
+
+
+def _finetune(training: dict[str, Any]) -> str:
+    fraction = training.get("finetune_epoch_fraction")
+    if fraction is None:  # results from before the bench fine-tuned
+        return "trained afresh"
+    return f"fine-tuned from the cold model for {fraction:.0%} of the epochs"
+
+
 def _training_section(results: dict[str, Any]) -> list[str]:
     training = results.get("training")
-    lines: list[str] = []
+    baseline = results.get("baseline")
+    if not training and not baseline:
+        return []
+    lines = ["", "## Training", ""]
     if training:
         restored = ", ".join(training.get("restored") or []) or "nothing"
         lines += [
-            "",
-            "## Training",
-            "",
-            f"- full training, cold cache: {training['full_seconds']:.0f} s; model {training['model_mb']:.1f} MB",
-            f"- retraining after one NLU example was added (same cache): {training['nlu_only_seconds']:.0f} s; "
-            f"restored from the cache: {restored}",
+            f"- full training, cold cache: {_seconds(training['full_seconds'])} (target < 3 min); model "
+            f"{training['model_mb']:.1f} MB; slowest components: {_slowest(training.get('full_components') or [])}",
+            f"- NLU-only retraining after one NLU example was added, as the console's Models page does it "
+            f"({_finetune(training)}, same cache): {_seconds(training['nlu_only_seconds'])} (target < 1 min); "
+            f"slowest components: {_slowest(training.get('nlu_only_components') or [])}; restored from the cache: "
+            f"{restored}",
         ]
-    if results.get("baseline_training_s") is not None:
-        lines += [f"- Rasa default pipeline model (baseline) trained in {results['baseline_training_s']:.0f} s"]
+        if training.get("adopted"):
+            lines.append("- no model for the project's inputs existed, so the cold model is the one this run serves")
+    if baseline:
+        if baseline.get("train_seconds") is None:
+            trained = "reused from the bench's work folder (trained by an earlier run with the same inputs)"
+        else:
+            trained = (
+                f"trained in this run in {_seconds(baseline['train_seconds'])}; slowest components: "
+                f"{_slowest(baseline.get('components') or [])}"
+            )
+        lines.append(f"- Rasa default pipeline model ({baseline['model_mb']:.1f} MB): {trained}")
+    return lines
+
+
+def _system_figures(results: dict[str, Any], name: str) -> dict[str, Any] | None:
+    return next((s for s in results.get("understanding") or [] if s.get("system") == name), None)
+
+
+def _pipeline_figures(results: dict[str, Any]) -> str:
+    """Return what this run measured that compares TenantLine's pipeline with Rasa's default one."""
+    found: list[str] = []
+    ours, theirs = _system_figures(results, TENANTLINE), _system_figures(results, DEFAULT)
+    if ours and theirs:
+        found.append(f"macro-F1 {ours['macro_f1']:.3f} vs {theirs['macro_f1']:.3f}")
+        found.append(f"parse {ours['parse_ms']:.1f} vs {theirs['parse_ms']:.1f} ms/message")
+    training, baseline = results.get("training"), results.get("baseline")
+    if training and baseline:
+        found.append(f"model {training['model_mb']:.1f} vs {baseline['model_mb']:.1f} MB")
+        if baseline.get("train_seconds") is not None:
+            found.append(f"full training {_seconds(training['full_seconds'])} vs {_seconds(baseline['train_seconds'])}")
+    return ("TenantLine vs Rasa's default: " + ", ".join(found)) if found else "not measured in this run"
+
+
+def _changes_section(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "## What we changed from Rasa's defaults and what it bought",
+        "",
+        f"Each server-side change is measured by running the load phase with and without it (`python -m bench "
+        f"--phases load --without NAME`); those comparisons and the commands behind them are in {CHANGES_DOC}.",
+        "",
+        "| change | what | where | what it bought |",
+        "| --- | --- | --- | --- |",
+    ]
+    without = set(results.get("without") or [])
+    for change in [*SWITCHABLE.values(), *FIXED.values()]:
+        if change.name in without:
+            measured = "switched off in this run"
+        elif change.name == "pipeline":
+            measured = _pipeline_figures(results)
+        else:
+            measured = f"{change.bought} ({CHANGES_DOC})"
+        lines.append(f"| {change.name} | {change.description} | {change.where} | {measured} |")
+    return lines
+
+
+def _steps_section(steps: list[dict[str, Any]], duration: float | None) -> list[str]:
+    if not steps:
+        return []
+    lines = ["", "## Where the time went", "", "| step | wall time |", "| --- | --- |"]
+    lines += [f"| {step['name']} | {_seconds(step['seconds'])} |" for step in steps]
+    if duration is not None:
+        lines.append(f"| whole run | {_seconds(duration)} |")
     return lines
 
 

@@ -8,14 +8,20 @@ which is `channels.twilio_sms.TwilioSmsInput` unchanged except for two things th
 - with TENANTLINE_BENCH_SMS_PER_SECOND set, the outbox paces SMS at that rate instead of the channel's 10 a
   second ("0" lifts the limit), because the throughput targets ask for more replies a second than one UK long
   code may send. The report says which pacing each run used.
+
+With TENANTLINE_BENCH_WITHOUT naming "nlu-off-loop", the channel leaves Rasa's NLU on the event loop (it is moved
+off the loop by every channel at start-up, `bot.rasa_patches`), so the bench can measure what that change buys.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from sanic import Blueprint
 
 from bot.settings import Settings
 from channels.outbox import RateLimit
@@ -24,6 +30,8 @@ from channels.twilio_sms import TwilioSmsInput
 
 WORKDIR_ENV = "TENANTLINE_BENCH_WORKDIR"
 RATE_ENV = "TENANTLINE_BENCH_SMS_PER_SECOND"
+WITHOUT_ENV = "TENANTLINE_BENCH_WITHOUT"
+"""Comma-separated changes from Rasa's defaults the bench has switched off to measure them (`bench.changes`)."""
 
 
 def rate_limit_from(value: str | None, default: RateLimit) -> RateLimit:
@@ -61,3 +69,17 @@ class BenchSmsInput(TwilioSmsInput):
         )
         channel.rate_limit = rate_limit_from(os.environ.get(RATE_ENV), cls.rate_limit)  # type: ignore[misc]
         return channel
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Build the production channel's routes; with "nlu-off-loop" switched off, leave Rasa's parsing as it was."""
+        blueprint = super().blueprint(on_new_message)
+        if "nlu-off-loop" in switched_off(os.environ.get(WITHOUT_ENV)):
+            from bot import rasa_patches
+
+            rasa_patches.uninstall()
+        return blueprint
+
+
+def switched_off(value: str | None) -> set[str]:
+    """Return the change names in a TENANTLINE_BENCH_WITHOUT value (empty or unset: none)."""
+    return {name.strip() for name in (value or "").split(",") if name.strip()}

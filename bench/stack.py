@@ -3,7 +3,10 @@
 - `tenantline_stack`: the action server and `rasa run` with the SMS channel (bench.sms_channel) against a private
   copy of the seeded demo housing database, Twilio pointed at the bench's fake, and the tracker store asked for.
 - `bare_stack`: `rasa run` with Rasa's REST channel and an in-memory tracker store, nothing else: what a landlord
-  gets from `rasa init` plus their data.
+  gets from `rasa init` plus their data, with Rasa's process settings as they come.
+
+TenantLine's servers get the same process settings `tenantline run` gives them (`bot.settings.server_environment`)
+unless the run leaves them out to measure what they buy.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from typing import Any
 import yaml
 
 from bench import procstat
-from bot.settings import PROJECT_ROOT
+from bench.sms_channel import WITHOUT_ENV
+from bot.settings import PROJECT_ROOT, server_environment
 
 START_TIMEOUT_S = 1200.0
 PUBLIC_URL = "https://tenantline.bench.invalid"
@@ -101,6 +105,22 @@ def _base_env() -> dict[str, str]:
     return env
 
 
+def changes_environment(base: dict[str, str], without: set[str]) -> dict[str, str]:
+    """Return `base` with TenantLine's changes from Rasa's defaults set up, less those named in `without`.
+
+    The process settings go straight into the environment; the NLU patch is left out by the bench's SMS channel,
+    which reads the names in TENANTLINE_BENCH_WITHOUT.
+    """
+    env = dict(base)
+    if "process-settings" in without:
+        for key in server_environment({}):
+            env.pop(key, None)  # Rasa's own behaviour, even if the bench itself was started with them
+    else:
+        env.update(server_environment(env))
+    env[WITHOUT_ENV] = ",".join(sorted(without))
+    return env
+
+
 def tracker_store_config(kind: str, workdir: Path) -> dict[str, Any] | None:
     """Return the endpoints.yml `tracker_store` section for `kind` ("sqlite", "memory" or a PostgreSQL URL).
 
@@ -139,6 +159,7 @@ def tenantline_stack(
     sms_from: str,
     tracker_store: str = "sqlite",
     sms_per_second: str = "0",
+    without: list[str] | None = None,
 ) -> Iterator[Stack]:
     """Run TenantLine's action server and Rasa server with the SMS channel until the block ends.
 
@@ -152,6 +173,7 @@ def tenantline_stack(
         sms_from: TenantLine's SMS number.
         tracker_store: "sqlite" (the embedded default), "memory" or a postgresql:// URL.
         sms_per_second: The outbox's SMS pacing ("0": unpaced; "" keeps the channel's 10 a second).
+        without: Changes from Rasa's defaults to leave out (`bench.changes.SWITCHABLE`), to measure them.
 
     Yields:
         The running stack.
@@ -163,7 +185,8 @@ def tenantline_stack(
         endpoints["tracker_store"] = store
     (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     (workdir / "credentials.yml").write_text(yaml.safe_dump({"bench.sms_channel.BenchSmsInput": None}))
-    env = _base_env()
+    left_out = set(without or [])
+    env = changes_environment(_base_env(), left_out)
     env.update(
         {
             "TENANTLINE_DATABASE_URL": f"sqlite:///{database}",

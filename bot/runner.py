@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.settings import server_environment
+
 
 @dataclass
 class Service:
@@ -139,15 +141,18 @@ def rasa_services(
         rasa_token: Token that guards Rasa's HTTP API (the console uses it to pause and resume conversations).
 
     Returns:
-        The services in start order.
+        The services in start order; the two servers get `bot.settings.server_environment`.
     """
     python = sys.executable
     rasa_auth = ["--auth-token", rasa_token] if rasa_token else []
+    # The process settings the bench measures (`make bench`); an operator's own values win.
+    tuned = server_environment(os.environ)
     return [
         Service(
             name="action server",
             command=[python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
             ready_url=f"http://127.0.0.1:{action_port}/health",
+            env=tuned,
         ),
         Service(
             name="rasa server",
@@ -168,6 +173,7 @@ def rasa_services(
                 *rasa_auth,
             ],
             ready_url=f"http://127.0.0.1:{rasa_port}/",
+            env=tuned,
         ),
         Service(
             name="staff console",

@@ -8,6 +8,7 @@ needs another to start); nginx and the console follow once they answer.
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import yaml
 from bot.runner import Service, supervise
 from bot.scale import nginx
 from bot.scale.profile import REPLICA_ENV, ProductionProfile, ProfileError
-from bot.settings import Settings
+from bot.settings import Settings, server_environment
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ def production_services(
         "RASA_TELEMETRY_ENABLED": "false",
         **profile.secrets_environment(),
     }
+    # The servers run with the process settings the bench measures (`make bench`); an operator's own values win.
+    server_env = {**shared_env, **server_environment(os.environ)}
     services: list[Service] = []
     for index, port in enumerate(profile.action_ports, start=1):
         services.append(
@@ -92,7 +95,7 @@ def production_services(
                 name=f"actions-{index}",
                 command=[python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
                 ready_url=f"http://{profile.upstream_host}:{port}/health",
-                env=shared_env,
+                env=server_env,
                 log=log(f"actions-{index}"),
                 with_previous=index > 1,
             )
@@ -121,7 +124,7 @@ def production_services(
                     rasa_token,
                 ],  # fmt: skip
                 ready_url=f"http://{profile.upstream_host}:{port}/",
-                env={**shared_env, REPLICA_ENV: f"rasa-{index}"},
+                env={**server_env, REPLICA_ENV: f"rasa-{index}"},
                 log=log(f"rasa-{index}"),
                 with_previous=True,
             )

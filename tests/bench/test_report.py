@@ -1,5 +1,6 @@
 import math
 
+from bench.changes import SWITCHABLE
 from bench.report import INTENT_PLOT, LATENCY_PLOT, THROUGHPUT_PLOT, plot, render
 from bench.targets import check
 
@@ -62,7 +63,29 @@ def results(**overrides):
             _phase(FULL, 50, 42.0, 300.0, 650.0, 70.0, {"rasa server": 1100.0, "action server": 320.0}),
             _phase("bare Rasa (default pipeline, REST)", 50, 55.0, 200.0, 400.0, 0.0, {"rasa server": 800.0}),
         ],
-        "training": {"full_seconds": 170.0, "nlu_only_seconds": 75.0, "model_mb": 90.1, "restored": ["TEDPolicy"]},
+        "training": {
+            "full_seconds": 170.0,
+            "nlu_only_seconds": 75.0,
+            "model_mb": 90.1,
+            "restored": ["TEDPolicy"],
+            "full_components": [
+                ["CountVectorsFeaturizer", 2.0],
+                ["DIETClassifier", 95.0],
+                ["CountVectorsFeaturizer", 3.0],
+                ["ResponseSelector", 30.0],
+            ],
+            "nlu_only_components": [["DIETClassifier", 60.0]],
+            "adopted": False,
+            "finetune_epoch_fraction": 0.25,
+        },
+        "baseline": {
+            "model": "rasa-default-0123456789abcdef.tar.gz",
+            "train_seconds": 610.0,
+            "components": [["DIETClassifier", 540.0], ["ResponseSelector", 50.0]],
+            "model_mb": 150.4,
+        },
+        "steps": [{"name": "training: TenantLine cold, then after an NLU-only change", "seconds": 245.0}],
+        "without": [],
         "skipped": [],
     }
     base.update(overrides)
@@ -126,3 +149,64 @@ def test_plots_are_written_as_png_files(tmp_path):
     assert written == [INTENT_PLOT, LATENCY_PLOT, THROUGHPUT_PLOT]
     for name in written:
         assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
+
+
+def test_report_names_the_slowest_training_components_next_to_the_training_targets():
+    text = render(results())
+    assert "- full training, cold cache: 2.8 min (target < 3 min); model 90.1 MB; slowest components: " in text
+    assert "DIETClassifier 95 s, ResponseSelector 30 s, CountVectorsFeaturizer 5 s" in text
+    assert "(fine-tuned from the cold model for 25% of the epochs, same cache): 75 s (target < 1 min)" in text
+    assert "slowest components: DIETClassifier 60 s; restored from the cache: TEDPolicy" in text
+
+
+def test_report_says_whether_rasas_default_model_was_trained_in_the_run_or_reused():
+    trained = render(results())
+    assert "- Rasa default pipeline model (150.4 MB): trained in this run in 10.2 min" in trained
+    reused = render(results(baseline={**results()["baseline"], "train_seconds": None}))
+    assert "reused from the bench's work folder" in reused and "trained in this run" not in reused
+
+
+def test_report_says_when_the_cold_model_became_the_served_model():
+    adopted = results()
+    adopted["training"] = {**adopted["training"], "adopted": True}
+    assert "the cold model is the one this run serves" in render(adopted)
+    assert "the cold model is the one this run serves" not in render(results())
+
+
+def test_report_lists_every_change_from_rasas_defaults_with_the_figures_that_measure_the_pipeline():
+    text = render(results())
+    assert "## What we changed from Rasa's defaults and what it bought" in text
+    for name in ("nlu-off-loop", "process-settings", "pipeline", "policies", "tracker store"):
+        assert f"| {name} | " in text
+    assert "TenantLine vs Rasa's default: macro-F1 0.960 vs 0.930, parse 12.5 vs 12.5 ms/message" in text
+    assert "model 90.1 vs 150.4 MB, full training 2.8 min vs 10.2 min" in text
+    bought = SWITCHABLE["process-settings"].bought
+    assert f"{bought} ([docs/bench.md](../../../docs/bench.md))" in text
+
+
+def test_report_of_a_run_without_understanding_or_training_says_the_pipeline_was_not_measured():
+    text = render(results(understanding=[], training=None, baseline=None))
+    assert "| pipeline | " in text and "| not measured in this run |" in text
+
+
+def test_report_of_a_run_without_a_change_says_so_at_the_top_and_in_the_changes_table():
+    text = render(results(without=["nlu-off-loop"]))
+    first_target = text.index("## Targets")
+    assert "> TenantLine's server ran WITHOUT these changes from Rasa's defaults" in text[:first_target]
+    assert "| nlu-off-loop | " in text and "switched off in this run" in text
+    assert "WITHOUT" not in render(results())
+
+
+def test_report_shows_where_the_time_of_the_run_went():
+    text = render(results())
+    assert "| training: TenantLine cold, then after an NLU-only change | 4.1 min |" in text
+    assert "| whole run | 13.3 min |" in text
+
+
+def test_report_of_a_results_file_from_before_steps_and_baseline_still_renders():
+    old = results()
+    for key in ("steps", "baseline", "without"):
+        del old[key]
+    old["training"] = {"full_seconds": 170.0, "nlu_only_seconds": 75.0, "model_mb": 90.1, "restored": []}
+    text = render(old)
+    assert "restored from the cache: nothing" in text and "## Where the time went" not in text

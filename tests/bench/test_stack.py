@@ -1,6 +1,6 @@
 import pytest
 
-from bench.stack import tracker_store_config
+from bench.stack import changes_environment, tracker_store_config
 
 
 def test_tracker_store_sqlite_is_a_file_in_the_run_folder(tmp_path):
@@ -25,3 +25,17 @@ def test_tracker_store_postgresql_url_becomes_rasas_sql_settings(tmp_path):
 def test_tracker_store_garbage_is_refused_naming_the_choices(garbage, tmp_path):
     with pytest.raises(ValueError, match="sqlite, memory or a postgresql"):
         tracker_store_config(garbage, tmp_path)
+
+
+def test_tenantline_servers_get_the_shipped_process_settings_unless_the_run_leaves_them_out():
+    from bench.sms_channel import WITHOUT_ENV, switched_off
+    from bot.settings import SERVER_ENVIRONMENT
+
+    shipped = changes_environment({"PATH": "/usr/bin"}, set())
+    assert SERVER_ENVIRONMENT.items() <= shipped.items() and shipped["PATH"] == "/usr/bin"
+    assert switched_off(shipped[WITHOUT_ENV]) == set()
+
+    # Started from a shell that already has the settings, the "without" run must still run Rasa as it comes.
+    bare = changes_environment({"PATH": "/usr/bin", **SERVER_ENVIRONMENT}, {"process-settings", "nlu-off-loop"})
+    assert not set(SERVER_ENVIRONMENT) & set(bare)
+    assert switched_off(bare[WITHOUT_ENV]) == {"process-settings", "nlu-off-loop"}

@@ -123,3 +123,11 @@ def test_dockerfile_builds_from_the_lock_file_as_a_non_root_user_and_exposes_the
         profile.actions_port,
     }
     assert str(compose.NGINX_RUN_DIR / "temp") in text
+
+
+def test_dockerfile_gives_the_servers_the_process_settings_tenantline_run_gives_them() -> None:
+    from bot.settings import SERVER_ENVIRONMENT
+
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    image_env = dict(re.findall(r"^ENV (\w+)=(\S+)$", text, re.MULTILINE))
+    assert SERVER_ENVIRONMENT.items() <= image_env.items()

@@ -1,0 +1,79 @@
+"""TenantLine's changes from Rasa's defaults: which the bench can switch off to measure, and what the others are.
+
+`SWITCHABLE` are the changes to how Rasa's server runs that `python -m bench --without NAME` leaves out of
+TenantLine's server (and only there: the bare-Rasa baseline never has them). A load phase run with and without one
+measures what it buys; docs/bench.md keeps those comparisons, with the commands that reproduce them.
+
+`FIXED` are the changes that are part of the trained model or of the deployment rather than of a running server,
+so there is nothing to switch: the report puts each next to the figures of the run that speak to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Change:
+    """One departure from Rasa's defaults and where it lives."""
+
+    name: str
+    description: str
+    where: str
+    bought: str = ""
+    """What the with/without comparison in docs/bench.md found, in a few words ("" when the run itself measures it)."""
+
+
+SWITCHABLE: dict[str, Change] = {
+    change.name: change
+    for change in (
+        Change(
+            "nlu-off-loop",
+            "Rasa parses each message on the server's event loop; TenantLine parses in one dedicated thread, so "
+            "webhooks are acknowledged while a message parses",
+            "bot/rasa_patches.py",
+            "no difference the bench could tell from the noise of other jobs (acknowledgements wait on the rest of "
+            "the turn, ~0.15 CPU s a message, not on the ~0.016 s parse)",
+        ),
+        Change(
+            "process-settings",
+            "Rasa's server and the action server run with glibc's malloc arenas capped at 2 (MALLOC_ARENA_MAX) "
+            "instead of 8 per core",
+            "bot/settings.py `server_environment`",
+            "18-44 MB less Rasa server memory in two pairs of runs; speed differences within the noise",
+        ),
+    )
+}
+"""The changes `--without` can leave out, by name."""
+
+FIXED: dict[str, Change] = {
+    change.name: change
+    for change in (
+        Change(
+            "pipeline",
+            "a smaller DIET (one 128-unit transformer layer instead of two of 256, fewer epochs), a ResponseSelector "
+            "for `faq` only, a TF-IDF logistic regression blended with DIET, and the safety triage before the fallback",
+            "config.yml, docs/nlu-pipeline.md",
+        ),
+        Change(
+            "policies",
+            "RulePolicy and MemoizationPolicy only: no TEDPolicy or UnexpecTEDIntentPolicy to train or run",
+            "config.yml, docs/nlu-pipeline.md",
+            "TEDPolicy took as long to train as DIET and made no prediction in the conversation tests",
+        ),
+        Change(
+            "tracker store",
+            "conversations kept in SQLite (default: in memory, lost on restart); PostgreSQL in production",
+            "endpoints.yml, bot/scale/",
+            "conversations survive a restart; CPU per message the same as in memory (0.185 against 0.184 s)",
+        ),
+        Change(
+            "lock store and workers",
+            "one Sanic worker per Rasa server, as Rasa's default; production scales out with replicas behind nginx "
+            "sharing an atomic Redis lock store (Rasa's RedisLockStore can interleave two replicas' tickets)",
+            "bot/scale/",
+            "measured by tests/scale/ (docs/production-profile.md), not by this bench",
+        ),
+    )
+}
+"""The changes built into the model or the deployment, by name."""
