@@ -128,7 +128,8 @@ def _slowest(components: list[Any], count: int = 3) -> str:
     from bench.training import slowest
 
     found = slowest([(str(name), float(seconds)) for name, seconds in components], count)
-    return ", ".join(f"{name} {seconds:.0f} s" for name, seconds in found) or "not in the log"
+    # Rasa's log stamps whole seconds: a component under one is not worth naming.
+    return ", ".join(f"{name} {seconds:.0f} s" for name, seconds in found if seconds >= 1) or "none over a second"
 
 
 def _finetune(training: dict[str, Any]) -> str:
