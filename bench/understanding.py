@@ -103,18 +103,10 @@ def score_predictions(
 
 def tfidf_evaluation(training: Path = TRAINING, heldout: Path = HELDOUT, safety: Path = SAFETY) -> Evaluation:
     """Train the TF-IDF logistic regression on `training` and score it on the held-out and safety files."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    from bot.nlp.blend import linear_intent_model
 
     train = load_examples(training)
-    model = make_pipeline(
-        make_union(
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, lowercase=True),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=True),
-        ),
-        LogisticRegression(C=10.0, max_iter=2000),
-    )
+    model = linear_intent_model(10.0, max_iter=2000)
     model.fit([t for t, _ in train], [label for _, label in train])
     examples, safety_examples = load_examples(heldout), load_examples(safety)
     texts = [t for t, _ in examples] + [t for t, _ in safety_examples]

@@ -60,13 +60,17 @@ def blend_rankings(
     return sorted(scores.items(), key=lambda item: (-item[1], order.get(item[0], len(order))))
 
 
-def _linear_model(c: float, seed: int) -> Pipeline:
+def linear_intent_model(c: float, *, seed: int | None = None, max_iter: int = 3000) -> Pipeline:
+    """Return an untrained TF-IDF (words 1-2, characters 2-5 within word boundaries) logistic regression.
+
+    The blend's second opinion, and the bench's TF-IDF baseline (bench/understanding.py) with its own C.
+    """
     return make_pipeline(
         make_union(
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, lowercase=True),
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=True),
         ),
-        LogisticRegression(C=c, max_iter=3000, random_state=seed),
+        LogisticRegression(C=c, max_iter=max_iter, random_state=seed),
     )
 
 
@@ -128,7 +132,7 @@ class LinearIntentBlend(GraphComponent, IntentClassifier):
             logger.warning("LinearIntentBlend: fewer than two intents to learn; the blend will pass DIET through.")
             self._model = None
         else:
-            model = _linear_model(float(self.config["C"]), int(self.config["random_seed"]))
+            model = linear_intent_model(float(self.config["C"]), seed=int(self.config["random_seed"]))
             model.fit([str(e.get(TEXT)) for e in examples], labels)
             self._model = model
         with self._model_storage.write_to(self._resource) as folder:
