@@ -36,6 +36,19 @@ SWITCHABLE: dict[str, Change] = {
             "the turn, ~0.15 CPU s a message, not on the ~0.016 s parse)",
         ),
         Change(
+            "hot-path",
+            "Rasa checks the action server's response schema against the JSON Schema meta-schema on every action "
+            "call and searches every Event subclass for each event it loads; TenantLine checks the schema once and "
+            "looks event classes up in a table",
+            "bot/rasa_hot_path.py",
+        ),
+        Change(
+            "lean-load",
+            "Rasa loads DIET and the ResponseSelector by training them for one step (tracing the training graph, "
+            "building the optimizer) before reading their weights; TenantLine loads them for prediction only",
+            "bot/rasa_lean_load.py",
+        ),
+        Change(
             "process-settings",
             "Rasa's server and the action server run with glibc's malloc arenas capped at 2 (MALLOC_ARENA_MAX) "
             "instead of 8 per core",

@@ -10,7 +10,9 @@ which is `channels.twilio_sms.TwilioSmsInput` unchanged except for two things th
   code may send. The report says which pacing each run used.
 
 With TENANTLINE_BENCH_WITHOUT naming "nlu-off-loop", the channel leaves Rasa's NLU on the event loop (it is moved
-off the loop by every channel at start-up, `bot.rasa_patches`), so the bench can measure what that change buys.
+off the loop by every channel at start-up, `bot.rasa_patches`), so the bench can measure what that change buys;
+with "hot-path", it restores the two Rasa methods `bot.rasa_hot_path` replaces; with "lean-load", Rasa's own
+model loader (`bot.rasa_lean_load`).
 """
 
 from __future__ import annotations
@@ -73,10 +75,19 @@ class BenchSmsInput(TwilioSmsInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Build the production channel's routes; with "nlu-off-loop" switched off, leave Rasa's parsing as it was."""
         blueprint = super().blueprint(on_new_message)
-        if "nlu-off-loop" in switched_off(os.environ.get(WITHOUT_ENV)):
+        left_out = switched_off(os.environ.get(WITHOUT_ENV))
+        if "nlu-off-loop" in left_out:
             from bot import rasa_patches
 
             rasa_patches.uninstall()
+        if "hot-path" in left_out:
+            from bot import rasa_hot_path
+
+            rasa_hot_path.uninstall()
+        if "lean-load" in left_out:
+            from bot import rasa_lean_load
+
+            rasa_lean_load.uninstall()
         return blueprint
 
 

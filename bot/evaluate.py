@@ -122,7 +122,10 @@ def quiet_rasa_debug_logs() -> None:
 async def _parse_all(model: Path, texts: list[str]) -> tuple[list[dict[str, Any]], float]:
     from rasa.core.agent import Agent
 
+    from bot import rasa_lean_load
+
     quiet_rasa_debug_logs()
+    rasa_lean_load.install()  # load the model as the servers do: for prediction only
     agent = Agent.load(str(model))
     started = time.perf_counter()
     results = [await agent.parse_message(text) for text in texts]

@@ -4,6 +4,9 @@ SQLite (the embedded default) is tuned for a small multi-threaded server: foreig
 off per connection), WAL so readers never wait for the writer, and a busy timeout so a second writer waits its
 turn instead of failing at once. PostgreSQL (production) gets `pool_pre_ping` so a connection dropped by a
 restart or a firewall is replaced rather than handed to a request.
+
+A SQLite file keeps a pool of open connections (SQLAlchemy 1.4 opens and closes one per session by default): opening
+one and setting its pragmas cost more CPU than the queries of a whole conversation turn (docs/bench.md).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for another writer to finish before giving up."""
@@ -51,6 +55,9 @@ def create_engine_for(url: str, **engine_options: Any) -> Engine:
         # thread at a time because the pool hands it out exclusively.
         connect_args.setdefault("check_same_thread", False)
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        if parsed.database and parsed.database != ":memory:" and "poolclass" not in engine_options:
+            # Reuse connections: each one is configured once instead of on every session.
+            engine_options["poolclass"] = QueuePool
         engine = create_engine(url, future=True, connect_args=connect_args, **engine_options)
         event.listen(engine, "connect", _configure_sqlite_connection)
         return engine

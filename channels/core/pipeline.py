@@ -546,15 +546,15 @@ class InboundPipeline:
         While staff hold a conversation Rasa stays silent (ConversationPaused), but a gas smell or a person at risk
         still gets the safety advice at once (DOMAIN.md, "Safety messages"); the console flags it to the agent.
         """
+        found = triage(text)  # first: a few regular expressions, where loading the conversation is a query
+        if found is None:
+            return
         try:
             tracker = await agent.tracker_store.retrieve(sender_id) if agent.tracker_store is not None else None
         except Exception:
             logger.exception("%s: could not read a tracker to check for a paused conversation", self.input_channel)
             return
         if tracker is None or not tracker.is_paused():
-            return
-        found = triage(text)
-        if found is None:
             return
         for name in safety_responses(Assessment(found.danger, found.immediate_danger)):
             variants = agent.domain.responses.get(name) or []

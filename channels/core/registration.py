@@ -131,11 +131,16 @@ def install_runtime(
         on_start: Called first at start-up (e.g. to register the channel's outbox sender).
         on_stop: Awaited last at shutdown (e.g. to close the channel's HTTP client).
     """
-    from bot import rasa_patches
+    from bot import rasa_hot_path, rasa_lean_load, rasa_patches
     from channels import outbox  # imported here: the dispatcher imports the core
 
     # Rasa parses messages on the event loop; without this a webhook waits for every parse in progress.
     rasa_patches.install()
+    # Rasa re-checks a constant JSON schema on every action call and searches every event class per event.
+    rasa_hot_path.install()
+    # Rasa builds each TensorFlow model's training graph to load it; a server only predicts (half the memory).
+    # The channel is built before `rasa run` loads the model, so this is in place in time.
+    rasa_lean_load.install()
 
     async def started(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         if on_start is not None:

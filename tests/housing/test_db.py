@@ -20,6 +20,29 @@ def test_sqlite_engine_enforces_foreign_keys_and_uses_wal(tmp_path) -> None:
         engine.dispose()
 
 
+def test_sqlite_file_connections_are_reused_across_sessions_and_threads(tmp_path) -> None:
+    """Opening and configuring a connection per session cost more CPU than a turn's queries (docs/bench.md)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'pool.db'}")
+    opened: list[object] = []
+    sa.event.listen(engine, "connect", lambda connection, _record: opened.append(connection))
+    factory = make_session_factory(engine)
+
+    def foreign_keys(_: int) -> int:
+        with session_scope(factory) as session:
+            return int(session.execute(sa.text("PRAGMA foreign_keys")).scalar_one())
+
+    try:
+        assert [foreign_keys(i) for i in range(20)] == [1] * 20
+        assert len(opened) == 1
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            assert list(pool.map(foreign_keys, range(40))) == [1] * 40  # every pooled connection is configured
+        assert 1 <= len(opened) <= 4
+    finally:
+        engine.dispose()
+
+
 def test_create_engine_for_makes_no_connection_until_used(tmp_path) -> None:
     path = tmp_path / "lazy.db"
     engine = create_engine_for(f"sqlite:///{path}")
