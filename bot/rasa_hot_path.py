@@ -31,10 +31,10 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 
+from bot.rasa_patches import SUPPORTED_RASA  # the Rasa series every replacement of ours was written against
+
 logger = logging.getLogger(__name__)
 
-SUPPORTED_RASA = "3.6."
-"""The Rasa series whose methods these replacements were written against."""
 DOCS_HINT = (
     ". Failed to validate Action server response from API, make sure your response from the Action endpoint is "
     "valid. For more information about the format visit {docs}/custom-actions"

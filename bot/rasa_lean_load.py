@@ -31,10 +31,9 @@ from typing import Any
 import rasa
 from rasa.utils.tensorflow.models import RasaModel
 
-logger = logging.getLogger(__name__)
+from bot.rasa_patches import SUPPORTED_RASA  # the Rasa series every replacement of ours was written against
 
-SUPPORTED_RASA = "3.6."
-"""The Rasa series whose `RasaModel.load` this replacement was written against."""
+logger = logging.getLogger(__name__)
 
 _ORIGINAL_LOAD = RasaModel.load.__func__
 
