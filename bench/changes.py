@@ -53,6 +53,20 @@ SWITCHABLE: dict[str, Change] = {
             "Rasa server 821 MB instead of 1,553 MB with identical answers; the model loads in 8.5 s instead of 33.5 s",
         ),
         Change(
+            "turn-thread",
+            "Rasa runs every conversation's turn on the server's one event loop, where the webhooks are answered too; "
+            "TenantLine runs tenants' turns on an event loop of their own in another thread, so the webhooks' loop "
+            "only checks, records and acknowledges",
+            "channels/core/turns.py",
+        ),
+        Change(
+            "heap-freeze",
+            "Python's full garbage collections walk every object the loaded model left behind (about 830,000; "
+            "340-360 ms each, every thread stopped); TenantLine freezes them once the model is loaded, so later "
+            "collections skip them",
+            "bot/heap.py",
+        ),
+        Change(
             "process-settings",
             "Rasa's server and the action server run with glibc's malloc arenas capped at 2 (MALLOC_ARENA_MAX) "
             "instead of 8 per core",

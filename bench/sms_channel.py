@@ -12,7 +12,9 @@ which is `channels.twilio_sms.TwilioSmsInput` unchanged except for two things th
 With TENANTLINE_BENCH_WITHOUT naming "nlu-off-loop", the channel leaves Rasa's NLU on the event loop (it is moved
 off the loop by every channel at start-up, `bot.rasa_patches`), so the bench can measure what that change buys;
 with "hot-path", it restores the two Rasa methods `bot.rasa_hot_path` replaces; with "lean-load", Rasa's own
-model loader (`bot.rasa_lean_load`).
+model loader (`bot.rasa_lean_load`); with "turn-thread", tenants' turns run on the server's event loop beside the
+webhooks instead of on the channels' turn thread, with Python's own GIL switch interval (`channels.core.turns`);
+with "heap-freeze", the loaded model's objects are not frozen (`bot.heap`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from channels.twilio_sms import TwilioSmsInput
 
 WORKDIR_ENV = "TENANTLINE_BENCH_WORKDIR"
 RATE_ENV = "TENANTLINE_BENCH_SMS_PER_SECOND"
+DEFAULT_SWITCH_INTERVAL = 0.005
+"""Python's own `sys.getswitchinterval()`, restored when the turn thread is left out."""
 WITHOUT_ENV = "TENANTLINE_BENCH_WITHOUT"
 """Comma-separated changes from Rasa's defaults the bench has switched off to measure them (`bench.changes`)."""
 
@@ -88,6 +92,15 @@ class BenchSmsInput(TwilioSmsInput):
             from bot import rasa_lean_load
 
             rasa_lean_load.uninstall()
+        if "turn-thread" in left_out:
+            import sys
+
+            self.pipeline.workers.turns = None  # turns on the server's loop, beside the webhooks, as Rasa runs them
+            sys.setswitchinterval(DEFAULT_SWITCH_INTERVAL)
+        if "heap-freeze" in left_out:
+            from bot import heap
+
+            heap.disable()
         return blueprint
 
 

@@ -27,6 +27,7 @@ import yaml
 
 from bench import procstat
 from bench.sms_channel import WITHOUT_ENV
+from bot.scale.lock_store import EMBEDDED_LOCK_STORE
 from bot.settings import PROJECT_ROOT, server_environment
 
 START_TIMEOUT_S = 1200.0
@@ -179,7 +180,10 @@ def tenantline_stack(
         The running stack.
     """
     action_port, rasa_port = free_port(), free_port()
-    endpoints: dict[str, Any] = {"action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"}}
+    endpoints: dict[str, Any] = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "lock_store": dict(EMBEDDED_LOCK_STORE),
+    }
     store = tracker_store_config(tracker_store, workdir)
     if store is not None:
         endpoints["tracker_store"] = store

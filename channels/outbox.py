@@ -33,6 +33,7 @@ from bot.housing.errors import HousingError
 from bot.housing.models import OutboxMessage
 from channels.core import db
 from channels.core.output import address_hash
+from channels.core.turns import running_loop
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +171,7 @@ class OutboxDispatcher:
         self.poll_seconds = poll_seconds
         self.batch = batch
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._lanes: dict[tuple[Channel, str], asyncio.Task[None]] = {}
         self._lane_queues: dict[tuple[Channel, str], list[OutgoingMessage]] = {}
@@ -189,7 +191,8 @@ class OutboxDispatcher:
     def start(self) -> None:
         """Start the background loop on the running event loop (idempotent)."""
         if not self.running:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name="outbox-dispatcher")
+            self._loop = asyncio.get_running_loop()
+            self._task = self._loop.create_task(self._dispatch_forever(), name="outbox-dispatcher")
 
     async def stop(self) -> None:
         """Stop the loop and any sends in progress; their rows are claimed again when the lease runs out."""
@@ -203,8 +206,12 @@ class OutboxDispatcher:
         self._in_flight.clear()
 
     def wake(self) -> None:
-        """Look for due messages now instead of at the next poll."""
-        self._wake.set()
+        """Look for due messages now instead of at the next poll (from any thread: turns run on their own)."""
+        loop = self._loop
+        if loop is None or loop is running_loop():
+            self._wake.set()
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until no send is in progress and nothing is due (tests).
@@ -228,7 +235,7 @@ class OutboxDispatcher:
 
     # -- the loop ----------------------------------------------------------------------------------------------
 
-    async def _loop(self) -> None:
+    async def _dispatch_forever(self) -> None:
         while True:
             try:
                 claimed = await self.run_once()

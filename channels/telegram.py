@@ -51,6 +51,7 @@ from bot.housing.db import session_scope
 from bot.housing.enums import Channel
 from bot.housing.errors import HousingError
 from bot.settings import Settings
+from channels.core import turns
 from channels.core.buttons import ButtonMemory
 from channels.core.media import FetchedMedia, MediaItem, MediaPolicy, MediaRejected, check_media
 from channels.core.messages import channel_text
@@ -280,6 +281,7 @@ class TelegramInput(InputChannel):
             replica=replica,
             media_dir=media_dir,
             session_factory=session_factory,
+            turns=turns.shared(),
         )
 
     @classmethod

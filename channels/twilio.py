@@ -49,7 +49,7 @@ from bot.housing.enums import Channel
 from bot.housing.errors import HousingError, InvalidPhoneNumber, OutboxMessageNotFound
 from bot.housing.validation import normalise_phone
 from bot.settings import Settings
-from channels.core import db
+from channels.core import db, turns
 from channels.core.buttons import ButtonMemory
 from channels.core.media import IMAGE_TYPES, FetchedMedia, MediaItem, MediaPolicy, MediaRejected, base_type, download
 from channels.core.output import OutboxOutputChannel
@@ -343,6 +343,7 @@ class TwilioInput(InputChannel):
             replica=replica,
             media_dir=media_dir,
             session_factory=session_factory,
+            turns=turns.shared(),
         )
 
     # -- construction ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""A Rasa lock store whose ticket lock is safe when several Rasa replicas share one Redis.
+"""Rasa lock stores whose ticket lock is safe when several Rasa replicas share one Redis, or threads one process.
 
 Rasa serialises the messages of one conversation with a ticket lock (`rasa.core.lock.TicketLock`): each message
 takes the next ticket number and is handled when its number is the lowest live one. Rasa Open Source 3.6 keeps
@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Mapping
@@ -43,7 +44,7 @@ from typing import Any
 
 import redis
 from rasa.core.lock import Ticket, TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
@@ -363,3 +364,98 @@ class AtomicRedisLockStore(LockStore):
             if not lock.is_locked(ticket):
                 return lock
             await asyncio.sleep(wait_time_in_seconds)
+
+
+EMBEDDED_LOCK_STORE = {"type": "bot.scale.lock_store.ThreadSafeInMemoryLockStore"}
+"""endpoints.yml's `lock_store` section in the embedded profile; the bench and the tests' stacks write the same."""
+
+
+class ThreadSafeInMemoryLockStore(InMemoryLockStore):
+    """Rasa's in-memory lock store, safe when turns run on their own thread (the embedded profile's lock store).
+
+    The channels run tenants' turns on a thread of their own (channels/core/turns.py) while Rasa's HTTP API - the
+    staff console pausing a conversation or recording a staff reply - runs on the server's loop, and both take the
+    same conversation's lock. Rasa's `InMemoryLockStore` reads, changes and writes back a conversation's lock
+    without any guard, so two threads issuing tickets together could both be handed the lock (the same races as
+    two replicas sharing Rasa's Redis lock store, above). Here every read and change of a lock happens under one
+    `threading.Lock`. Waiters check again every `poll_interval` seconds (Rasa's own waits a second).
+
+    Configured in endpoints.yml::
+
+        lock_store:
+          type: bot.scale.lock_store.ThreadSafeInMemoryLockStore
+          poll_interval: 0.05   # optional
+    """
+
+    def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
+        """Create an empty store.
+
+        Raises:
+            LockStoreConfigError: If the settings hold anything but a valid `poll_interval`.
+        """
+        settings = dict(endpoint_config.kwargs) if endpoint_config is not None else {}
+        if endpoint_config is not None and endpoint_config.url:
+            settings["url"] = endpoint_config.url  # an in-memory store has nowhere to connect to
+        unknown = sorted(set(settings) - {"poll_interval"})
+        if unknown:
+            raise LockStoreConfigError(f"lock_store has unknown setting(s): {', '.join(unknown)}")
+        self.poll_interval = _number(settings, "poll_interval", DEFAULT_POLL_INTERVAL, minimum=0.001)
+        self._guard = threading.Lock()
+        super().__init__()
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        """Issue the conversation's next ticket (creating its lock if needed)."""
+        with self._guard:
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: str) -> None:
+        """Drop the conversation's expired tickets."""
+        with self._guard:
+            super().update_lock(conversation_id)
+
+    def is_someone_waiting(self, conversation_id: str) -> bool:
+        """Return whether a ticket of the conversation is still live."""
+        with self._guard:
+            return super().is_someone_waiting(conversation_id)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        """Remove a served ticket."""
+        with self._guard:
+            super().finish_serving(conversation_id, ticket_number)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Remove a served ticket and, in the same step, the lock if no ticket is left."""
+        with self._guard:
+            super().finish_serving(conversation_id, ticket_number)
+            lock = self.get_lock(conversation_id)
+            if lock is not None and not lock.is_someone_waiting():
+                self.delete_lock(conversation_id)
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float | None = None,
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Hold the conversation's lock: wait for every earlier live ticket, then yield.
+
+        Raises:
+            LockError: If this ticket expired while waiting.
+        """
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        try:
+            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds or self.poll_interval)
+        finally:
+            self.cleanup(conversation_id, ticket)
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        while True:
+            with self._guard:
+                lock = self.get_lock(conversation_id)
+                if lock is None or all(held.number != ticket for held in lock.tickets):
+                    raise LockError(f"Ticket {ticket} expired while waiting for the lock of a conversation.")
+                if not lock.is_locked(ticket):
+                    return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            self.update_lock(conversation_id)

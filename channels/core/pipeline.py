@@ -7,10 +7,11 @@ A channel's webhook handler:
    answer: `receive` returns False and nothing is processed).
 
 `receive` records and de-duplicates the message in the journal every replica shares (`Inbox`) and queues the
-conversation's work (`ConversationWorkers`). Processing then runs off the request: the conversation's earliest
-unfinished message is claimed (on whichever replica it arrived), processed, and marked done, one at a time. A
-sweep every few seconds finds messages nobody is working on - their replica died - and claims them, so they are
-finished on this replica in order. Processing a message:
+conversation's work (`ConversationWorkers`). Processing then runs off the request, on the channels' turn thread
+when the channel has one (channels/core/turns.py), so the webhooks' loop only checks, records and acknowledges:
+the conversation's earliest unfinished message is claimed (on whichever replica it arrived), processed, and marked
+done, one at a time. A sweep every few seconds finds messages nobody is working on - their replica died - and
+claims them, so they are finished on this replica in order. Processing a message:
 
 - the identity and conversation are noted (`identities.record_inbound`, `conversations.touch`);
 - STOP / START / HELP are answered and recorded when the channel honours keywords (SMS, WhatsApp);
@@ -48,6 +49,7 @@ from sanic import Sanic
 from sqlalchemy.orm import Session
 
 from actions.safety import Assessment, safety_responses
+from bot import heap
 from bot.housing import conversations, identities
 from bot.housing.db import session_scope
 from bot.housing.enums import Channel
@@ -60,6 +62,7 @@ from channels.core.buttons import ButtonMemory, buttons_from_events, option_numb
 from channels.core.inbox import Inbox
 from channels.core.keywords import Keyword, classify
 from channels.core.media import (
+    FetchedMedia,
     MediaFetcher,
     MediaItem,
     MediaPolicy,
@@ -73,6 +76,7 @@ from channels.core.media import (
 from channels.core.messages import channel_text, media_kind_name, photos_phrase
 from channels.core.ordering import ConversationWorkers
 from channels.core.output import OutboxOutputChannel, address_hash, reply_key, sender_id_for
+from channels.core.turns import TurnThread, run_on, running_loop
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +201,7 @@ class InboundPipeline:
         media_dir: Path | None = None,
         session_factory: Callable[[], Session] | None = None,
         replica: str | None = None,
+        turns: TurnThread | None = None,
     ) -> None:
         """Create a channel's pipeline.
 
@@ -211,6 +216,7 @@ class InboundPipeline:
             media_dir: Where photos are stored (default var/media).
             session_factory: The housing database (default: the channels' configured one).
             replica: This replica's name in the shared journal (default: TENANTLINE_REPLICA_ID or host:pid).
+            turns: The thread whose event loop runs the turns (None: the loop the webhooks come in on).
         """
         self.input_channel = input_channel
         self.channel = Channel(channel)
@@ -223,9 +229,10 @@ class InboundPipeline:
         self.pending_media = PendingMedia(media_dir) if media_dir else PendingMedia()
         self._session_factory = session_factory
         self.inbox = Inbox(self.channel, session_factory=session_factory, replica=replica)
-        self.workers = ConversationWorkers(input_channel)
+        self.workers = ConversationWorkers(input_channel, turns=turns)
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
         self._app: Sanic | None = None
+        self._home_loop: asyncio.AbstractEventLoop | None = None
         self.shutdown_grace = SHUTDOWN_GRACE_SECONDS
         self.sweep_interval = SWEEP_SECONDS
         self.sweep_grace = SWEEP_GRACE_SECONDS
@@ -251,6 +258,7 @@ class InboundPipeline:
             HousingError: If the provider id is blank or too long (answer 400).
         """
         self._app = app
+        self._home_loop = running_loop()
         if not await self.inbox.accept(incoming.external_id, incoming.to_dict(), incoming.sender_id):
             return False
         sender_id, external_id = incoming.sender_id, incoming.external_id
@@ -264,6 +272,7 @@ class InboundPipeline:
             How many conversations had work waiting.
         """
         self._app = app
+        self._home_loop = running_loop()
         count = await self.sweep(grace=0.0, include_own=True)
         if count:
             logger.info("%s: taking up unfinished messages of %d conversation(s)", self.input_channel, count)
@@ -370,6 +379,7 @@ class InboundPipeline:
             agent = getattr(self._app.ctx, "agent", None) if self._app is not None else None
             if agent is not None and agent.is_ready():
                 watch_action_endpoint(agent)  # a newly loaded model brings a new processor
+                heap.settle(agent)  # once per model: later full collections skip the model's objects
                 return agent
             if loop.time() > deadline:
                 return None
@@ -449,6 +459,19 @@ class InboundPipeline:
             payload = payload_for(text, buttons_from_events(view.events)) if view else None
         return payload or text
 
+    async def _fetch_one(self, item: MediaItem) -> FetchedMedia:
+        """Download one photo on the loop the webhooks come in on, where the channel's HTTP client lives."""
+        fetch = self.fetch_media
+        assert fetch is not None
+
+        async def download() -> FetchedMedia:
+            return await fetch(item, self.media_policy)
+
+        home = self._home_loop
+        if home is None or home.is_closed():
+            return await download()
+        return await run_on(home, download())
+
     async def _fetch(self, items: tuple[MediaItem, ...]) -> tuple[list[StoredMedia], list[str]]:
         """Download and store the photos; return them and the sentences to send about the rest."""
         stored: list[StoredMedia] = []
@@ -459,7 +482,7 @@ class InboundPipeline:
                 unreadable.append(item.kind)
                 continue
             try:
-                fetched = await self.fetch_media(item, self.media_policy)
+                fetched = await self._fetch_one(item)
                 stored.append(await asyncio.to_thread(store_media, fetched, self.media_dir))
             except MediaRejected as rejected:
                 logger.info("%s: media rejected (%s)", self.input_channel, rejected)

@@ -131,8 +131,9 @@ def install_runtime(
         on_start: Called first at start-up (e.g. to register the channel's outbox sender).
         on_stop: Awaited last at shutdown (e.g. to close the channel's HTTP client).
     """
-    from bot import rasa_hot_path, rasa_lean_load, rasa_patches
+    from bot import heap, rasa_hot_path, rasa_lean_load, rasa_patches
     from channels import outbox  # imported here: the dispatcher imports the core
+    from channels.core import turns
 
     # Rasa parses messages on the event loop; without this a webhook waits for every parse in progress.
     rasa_patches.install()
@@ -141,10 +142,14 @@ def install_runtime(
     # Rasa builds each TensorFlow model's training graph to load it; a server only predicts (half the memory).
     # The channel is built before `rasa run` loads the model, so this is in place in time.
     rasa_lean_load.install()
+    # Turns run on their own thread (channels/core/turns.py); the webhooks' loop must get the GIL back quickly.
+    turns.share_the_gil_often()
 
     async def started(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         if on_start is not None:
             on_start()
+        # Rasa has loaded the model by now: freeze its objects so full collections stop skipping a beat.
+        heap.settle(getattr(app.ctx, "agent", None))
         outbox.start_dispatcher()
         await pipeline.replay(app)
 

@@ -17,7 +17,10 @@ from bench.__main__ import build_parser, is_complete, main
         (["--tracker-store", "mongo"], "sqlite, memory or a postgresql"),
         (["--sms-per-second", "lots"], "empty or a number"),
         (["--sms-per-second", "-3"], "empty or a number"),
-        (["--without", "turbo"], "--without takes nlu-off-loop, hot-path, lean-load, process-settings"),
+        (
+            ["--without", "turbo"],
+            "--without takes nlu-off-loop, hot-path, lean-load, turn-thread, heap-freeze, process-settings",
+        ),
         (["--without", "nlu-off-loop,gpu"], "--without takes"),
     ],
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,6 +16,7 @@ from bot.housing import outbox as outbox_service
 from bot.housing.enums import Channel, OutboxStatus
 from bot.housing.models import OutboxMessage
 from channels import outbox
+from channels.core.turns import TurnThread
 from channels.outbox import (
     OutboxDispatcher,
     OutgoingMessage,
@@ -59,6 +60,14 @@ class RecordingSender:
 
     def bodies(self, to: str | None = None) -> list[str]:
         return [body for recipient, body, _ in self.sent if to is None or recipient == to]
+
+
+@pytest.fixture
+def turns() -> Iterator[TurnThread]:
+    """A turn thread of the test's own (channels/core/turns.py)."""
+    thread = TurnThread("test-turns")
+    yield thread
+    thread.stop()
 
 
 @pytest_asyncio.fixture
@@ -235,6 +244,35 @@ async def test_running_dispatcher_sends_as_soon_as_woken(
     finally:
         await outbox.stop_dispatcher()
     assert outbox.current_dispatcher() is None
+
+
+async def test_dispatcher_woken_from_the_turn_thread_sends_at_once(
+    housing: Callable[[], Session], sender: RecordingSender, turns: TurnThread
+) -> None:
+    dispatcher = outbox.start_dispatcher(session_factory=housing)
+    dispatcher.poll_seconds = 60.0  # only a wake-up makes it look again within the test
+    sent = asyncio.Event()
+    send = sender.send
+
+    async def send_and_tell(message: OutgoingMessage) -> SendResult:
+        result = await send(message)
+        sent.set()
+        return result
+
+    sender.send = send_and_tell  # type: ignore[method-assign]
+    try:
+
+        async def reply_from_a_turn() -> None:
+            await asyncio.sleep(0.2)  # by then the server's loop has nothing to do but wait
+            await asyncio.to_thread(queue, housing, "Your repair is booked")
+            outbox.wake()
+
+        turns.submit(reply_from_a_turn())
+        # Nothing else wakes the server's loop: a wake-up that does not reach it across threads times out here.
+        await asyncio.wait_for(sent.wait(), timeout=3.0)
+        assert sender.bodies() == ["Your repair is booked"]
+    finally:
+        await outbox.stop_dispatcher()
 
 
 # -- the output channel's side ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ talking to a fake Twilio API, and a fake agent (or, for tests marked `model`, th
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -74,6 +75,35 @@ async def test_sms_webhook_answers_within_a_second_while_the_assistant_is_slow(
     assert elapsed < 1.0
     assert fake_twilio.bodies() == []  # the reply is still being worked on
     await fake_twilio.wait_for_messages(1, to=TENANT, timeout=10)
+
+
+async def test_sms_webhook_is_acknowledged_while_another_tenants_turn_holds_its_thread(
+    sms_server: ChannelServer, fake_twilio: FakeTwilio, fake_agent: FakeAgent
+) -> None:
+    # Rasa's tracker loading and policies are synchronous: a turn holds the loop it runs on while they work.
+    # Turns run on the channels' turn thread, so the webhooks' loop still acknowledges (channels/core/turns.py).
+    turn_threads: list[str] = []
+    blocking = threading.Event()
+
+    async def busy_echo(message: UserMessage, agent: FakeAgent) -> None:
+        turn_threads.append(threading.current_thread().name)
+        if message.text == "my boiler is broken":
+            blocking.set()
+            time.sleep(2.0)  # synchronous work: nothing else runs on this loop meanwhile
+        await agent.say(message, f"You said: {message.text}")
+
+    fake_agent.reply = busy_echo
+    assert (await sms_server.post(WEBHOOK, sms_form(TENANT, "my boiler is broken"))).status == 200
+    assert await asyncio.to_thread(blocking.wait, 5.0)
+    started = time.perf_counter()
+    response = await sms_server.post(WEBHOOK, sms_form("+447700900111", "what is my balance"))
+    acknowledged_after = time.perf_counter() - started
+    assert response.status == 200
+    assert acknowledged_after < 1.0  # the first turn is still holding its thread for another second or more
+    assert fake_twilio.bodies() == []
+    await fake_twilio.wait_for_messages(2, timeout=10)
+    assert set(turn_threads) == {"tenantline-turns"}
+    assert threading.current_thread().name != "tenantline-turns"
 
 
 async def test_sms_messages_of_one_conversation_are_processed_in_order_received(

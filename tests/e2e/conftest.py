@@ -26,6 +26,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from bot.housing.db import create_engine_for, make_session_factory
+from bot.scale.lock_store import EMBEDDED_LOCK_STORE
 from bot.training import model_path
 from tests.support.housing import seeded_database
 
@@ -121,6 +122,7 @@ def assistant_commands(
             {
                 "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
                 "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
+                "lock_store": dict(EMBEDDED_LOCK_STORE),
             }
         )
     )
