@@ -58,6 +58,8 @@ SWITCHABLE: dict[str, Change] = {
             "TenantLine runs tenants' turns on an event loop of their own in another thread, so the webhooks' loop "
             "only checks, records and acknowledges",
             "channels/core/turns.py",
+            "webhook acknowledgement p99 106 / 216 ms at 10 / 50 conversations against 296 / 817 without it "
+            "(60 / 196 against 218 / 527 in a second pair); throughput within the noise",
         ),
         Change(
             "heap-freeze",
@@ -65,6 +67,8 @@ SWITCHABLE: dict[str, Change] = {
             "340-360 ms each, every thread stopped); TenantLine freezes them once the model is loaded, so later "
             "collections skip them",
             "bot/heap.py",
+            "the longest full collection under load 48 ms instead of 361; acknowledgement p99 106 / 216 ms at 10 / 50 "
+            "conversations against 325 / 346 without it",
         ),
         Change(
             "process-settings",
