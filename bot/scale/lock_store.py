@@ -214,7 +214,55 @@ def _client(url: str | None, settings: Mapping[str, Any]) -> redis.Redis:
     )
 
 
-class AtomicRedisLockStore(LockStore):
+class _PolledTicketLock(LockStore):
+    """`lock()` for the stores here: take a ticket, check every `poll_interval` seconds until it is served."""
+
+    lock_lifetime: float = LOCK_LIFETIME
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+
+    def _served(self, conversation_id: str, ticket: int) -> TicketLock | None:
+        """Return the lock if `ticket` is being served, None while an earlier ticket is live.
+
+        Raises:
+            LockError: If the ticket is gone (it expired while waiting).
+        """
+        lock = self.get_lock(conversation_id)
+        if lock is None or all(held.number != ticket for held in lock.tickets):
+            raise LockError(f"Ticket {ticket} expired while waiting for the lock of a conversation.")
+        return None if lock.is_locked(ticket) else lock
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float | None = None,
+        wait_time_in_seconds: float | None = None,
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Hold the conversation's lock: wait for every earlier ticket to finish or expire, then yield.
+
+        Args:
+            conversation_id: Rasa's sender id.
+            lock_lifetime: How long the ticket lives, in seconds (the configured lifetime by default).
+            wait_time_in_seconds: Wait between checks (the configured poll interval by default).
+
+        Raises:
+            LockError: If the store fails, or this ticket expired while waiting.
+        """
+        ticket = self.issue_ticket(conversation_id, lock_lifetime or self.lock_lifetime)
+        try:
+            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds or self.poll_interval)
+        finally:
+            self.cleanup(conversation_id, ticket)
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        while True:
+            lock = self._served(conversation_id, ticket)
+            if lock is not None:
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+
+
+class AtomicRedisLockStore(_PolledTicketLock):
     """Rasa's ticket lock kept in Redis and changed only atomically, safe for many Rasa replicas."""
 
     def __init__(
@@ -333,44 +381,12 @@ class AtomicRedisLockStore(LockStore):
 
     # -- the lock ------------------------------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def lock(
-        self,
-        conversation_id: str,
-        lock_lifetime: float | None = None,
-        wait_time_in_seconds: float | None = None,
-    ) -> AsyncGenerator[TicketLock, None]:
-        """Hold the conversation's lock: wait for every earlier ticket to finish or expire, then yield.
-
-        Args:
-            conversation_id: Rasa's sender id.
-            lock_lifetime: How long the ticket lives, in seconds (the configured lifetime by default).
-            wait_time_in_seconds: Wait between checks (the configured poll interval by default).
-
-        Raises:
-            LockError: If Redis fails, or this ticket expired while waiting.
-        """
-        ticket = self.issue_ticket(conversation_id, lock_lifetime or self.lock_lifetime)
-        try:
-            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds or self.poll_interval)
-        finally:
-            self.cleanup(conversation_id, ticket)
-
-    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
-        while True:
-            lock = self.get_lock(conversation_id)
-            if lock is None or all(held.number != ticket for held in lock.tickets):
-                raise LockError(f"Ticket {ticket} expired while waiting for the lock of a conversation.")
-            if not lock.is_locked(ticket):
-                return lock
-            await asyncio.sleep(wait_time_in_seconds)
-
 
 EMBEDDED_LOCK_STORE = {"type": "bot.scale.lock_store.ThreadSafeInMemoryLockStore"}
 """endpoints.yml's `lock_store` section in the embedded profile; the bench and the tests' stacks write the same."""
 
 
-class ThreadSafeInMemoryLockStore(InMemoryLockStore):
+class ThreadSafeInMemoryLockStore(_PolledTicketLock, InMemoryLockStore):
     """Rasa's in-memory lock store, safe when turns run on their own thread (the embedded profile's lock store).
 
     The channels run tenants' turns on a thread of their own (channels/core/turns.py) while Rasa's HTTP API - the
@@ -431,31 +447,6 @@ class ThreadSafeInMemoryLockStore(InMemoryLockStore):
             if lock is not None and not lock.is_someone_waiting():
                 self.delete_lock(conversation_id)
 
-    @asynccontextmanager
-    async def lock(
-        self,
-        conversation_id: str,
-        lock_lifetime: float = LOCK_LIFETIME,
-        wait_time_in_seconds: float | None = None,
-    ) -> AsyncGenerator[TicketLock, None]:
-        """Hold the conversation's lock: wait for every earlier live ticket, then yield.
-
-        Raises:
-            LockError: If this ticket expired while waiting.
-        """
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
-        try:
-            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds or self.poll_interval)
-        finally:
-            self.cleanup(conversation_id, ticket)
-
-    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
-        while True:
-            with self._guard:
-                lock = self.get_lock(conversation_id)
-                if lock is None or all(held.number != ticket for held in lock.tickets):
-                    raise LockError(f"Ticket {ticket} expired while waiting for the lock of a conversation.")
-                if not lock.is_locked(ticket):
-                    return lock
-            await asyncio.sleep(wait_time_in_seconds)
-            self.update_lock(conversation_id)
+    def _served(self, conversation_id: str, ticket: int) -> TicketLock | None:
+        with self._guard:
+            return super()._served(conversation_id, ticket)
