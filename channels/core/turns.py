@@ -134,11 +134,7 @@ class TurnThread:
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run `callback(*args)` on the thread's loop, after what earlier calls scheduled (from any thread)."""
-        loop = self.start()
-        if self.on_thread():
-            loop.call_soon(callback, *args)
-        else:
-            loop.call_soon_threadsafe(callback, *args)
+        self.start().call_soon_threadsafe(callback, *args)
 
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Start `coroutine` on the thread's loop (from any thread); return a future of its result."""
