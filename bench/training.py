@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from bot.model_ops.jobs import FINETUNE_EPOCH_FRACTION
 from bot.settings import PROJECT_ROOT
+from bot.training import rasa_train_command
 
 NLU_CHANGE_FILE = Path("nlu") / "conversation.yml"
 NLU_CHANGE = "hiya there, bench here"
@@ -65,12 +65,15 @@ def add_nlu_example(data_dir: Path, relative: Path = NLU_CHANGE_FILE, example: s
 
 
 def _train(work: Path, data: Path, name: str, cache: Path, log: Path, finetune: Path | None = None) -> float:
-    command = [
-        sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain",
-        "--data", str(data), "--out", str(work / "models"), "--fixed-model-name", name,
-    ]  # fmt: skip
-    if finetune is not None:
-        command += ["--finetune", str(finetune), "--epoch-fraction", str(FINETUNE_EPOCH_FRACTION)]
+    command = rasa_train_command(
+        config="config.yml",
+        domain="domain",
+        data=data,
+        out=work / "models",
+        name=name,
+        finetune=finetune,
+        epoch_fraction=FINETUNE_EPOCH_FRACTION if finetune is not None else None,
+    )
     env = {
         **os.environ,
         "RASA_CACHE_DIRECTORY": str(cache),

@@ -9,8 +9,10 @@ change reuse the dialogue policies.
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
+import tarfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -62,6 +64,89 @@ def model_fingerprint(root: Path = PROJECT_ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
+STORY_AUGMENTATION = 0
+"""Rasa's `--augmentation` for every TenantLine training (Rasa's default: 50).
+
+Augmentation glues stories together into extra training trackers, and only TEDPolicy learns from those: the
+MemoizationPolicy and the RulePolicy, the only policies in config.yml, drop every augmented tracker before training.
+Generating them (500 of 669 trackers here) made the dialogue part of a full training take 57 s instead of 37 s on
+this project's 2-core machine, for the same memorised turns and rules (tests/test_training.py, docs/bench.md).
+
+A fine-tune keeps the augmentation its base model was trained with: Rasa refuses to fine-tune when anything but the
+epochs changed in the training graph, so a model trained before this setting is still fine-tuned with 50.
+"""
+
+METADATA_FILE = "metadata.json"
+"""The file in a Rasa model archive that holds the training graph it was built with."""
+
+
+def trained_augmentation(archive: Path) -> int | None:
+    """Return the story augmentation `archive` was trained with, or None when the archive does not say.
+
+    Reads the archive's `metadata.json` (Rasa writes it after the components; reading stops there). A missing,
+    damaged or foreign archive gives None rather than an error: the caller falls back to `STORY_AUGMENTATION`.
+    """
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                if member.name.removeprefix("./") != METADATA_FILE:
+                    continue
+                stream = tar.extractfile(member)
+                metadata = json.load(stream) if stream is not None else None
+                break
+            else:
+                return None
+    except (OSError, tarfile.TarError, EOFError, ValueError):
+        return None
+    nodes = metadata.get("train_schema", {}).get("nodes", {}) if isinstance(metadata, dict) else {}
+    for node in nodes.values() if isinstance(nodes, dict) else ():
+        if isinstance(node, dict) and str(node.get("uses", "")).endswith(".TrainingTrackerProvider"):
+            factor = node.get("config", {}).get("augmentation_factor")
+            return factor if isinstance(factor, int) and not isinstance(factor, bool) and factor >= 0 else None
+    return None
+
+
+def rasa_train_command(
+    *,
+    config: str | Path,
+    domain: str | Path,
+    data: str | Path,
+    out: str | Path,
+    name: str,
+    finetune: str | Path | None = None,
+    epoch_fraction: float | None = None,
+    force: bool = False,
+) -> list[str]:
+    """Return the `rasa train` command of every TenantLine training (`make train`, trainers' jobs, the bench).
+
+    Args:
+        config: The pipeline and policies file.
+        domain: The domain folder or file.
+        data: The training data folder.
+        out: Where the model archive goes.
+        name: The archive's name without `.tar.gz`.
+        finetune: A model to fine-tune from (an NLU-only retrain), or None; its story augmentation is kept.
+        epoch_fraction: The share of each component's epochs when fine-tuning.
+        force: Retrain every component, ignoring Rasa's training cache.
+    """
+    augmentation = STORY_AUGMENTATION
+    if finetune is not None:
+        augmentation = trained_augmentation(Path(finetune)) or STORY_AUGMENTATION
+    command = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", str(config), "--domain", str(domain), "--data", str(data),
+        "--out", str(out), "--fixed-model-name", name,
+        "--augmentation", str(augmentation),
+    ]  # fmt: skip
+    if finetune is not None:
+        command += ["--finetune", str(finetune)]
+        if epoch_fraction is not None:
+            command += ["--epoch-fraction", str(epoch_fraction)]
+    if force:
+        command.append("--force")
+    return command
+
+
 def model_path(root: Path = PROJECT_ROOT) -> Path:
     """Return where the model for the current inputs is (or will be) stored."""
     return root / "models" / f"{MODEL_PREFIX}{model_fingerprint(root)}.tar.gz"
@@ -87,13 +172,14 @@ def ensure_model(root: Path = PROJECT_ROOT, *, force: bool = False) -> Path:
         print(f"model up to date: {target.relative_to(root)}")
         return target
     print(f"training {target.relative_to(root)} (config, domain or data changed)")
-    command = [
-        sys.executable, "-m", "rasa", "train",
-        "--config", "config.yml", "--domain", "domain", "--data", "data",
-        "--out", "models", "--fixed-model-name", target.name.removesuffix(".tar.gz"),
-    ]  # fmt: skip
-    if force:
-        command.append("--force")
+    command = rasa_train_command(
+        config="config.yml",
+        domain="domain",
+        data="data",
+        out="models",
+        name=target.name.removesuffix(".tar.gz"),
+        force=force,
+    )
     result = subprocess.run(command, cwd=root, check=False)
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"rasa train failed with exit code {result.returncode}")

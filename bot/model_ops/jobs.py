@@ -37,6 +37,7 @@ from bot.model_ops.evaluation import EvaluationSets
 from bot.model_ops.fingerprints import input_fingerprints
 from bot.model_ops.progress import LineSplitter, Progress
 from bot.model_ops.registry import ModelMeta, Registry, now_iso, read_json, write_json_atomic
+from bot.training import rasa_train_command
 
 TRAINING_DIR = Path("var") / "training"
 JOBS_DIR = TRAINING_DIR / "jobs"
@@ -319,14 +320,15 @@ def start_background(spec: JobSpec, root: Path) -> int:
 
 def train_command(spec: JobSpec, root: Path, out: Path, name: str) -> list[str]:
     """Return the `rasa train` command for a job."""
-    command = [
-        sys.executable, "-m", "rasa", "train",
-        "--config", spec.config, "--domain", str(root / "domain"), "--data", spec.data_dir,
-        "--out", str(out), "--fixed-model-name", name,
-    ]  # fmt: skip
-    if spec.base_model:
-        command += ["--finetune", spec.base_model, "--epoch-fraction", str(spec.epoch_fraction)]
-    return command
+    return rasa_train_command(
+        config=spec.config,
+        domain=root / "domain",
+        data=spec.data_dir,
+        out=out,
+        name=name,
+        finetune=spec.base_model or None,
+        epoch_fraction=spec.epoch_fraction if spec.base_model else None,
+    )
 
 
 def run(
