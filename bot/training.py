@@ -101,7 +101,8 @@ def trained_augmentation(archive: Path) -> int | None:
     nodes = metadata.get("train_schema", {}).get("nodes", {}) if isinstance(metadata, dict) else {}
     for node in nodes.values() if isinstance(nodes, dict) else ():
         if isinstance(node, dict) and str(node.get("uses", "")).endswith(".TrainingTrackerProvider"):
-            factor = node.get("config", {}).get("augmentation_factor")
+            config = node.get("config")
+            factor = config.get("augmentation_factor") if isinstance(config, dict) else None
             return factor if isinstance(factor, int) and not isinstance(factor, bool) and factor >= 0 else None
     return None
 

@@ -139,8 +139,19 @@ def test_a_fine_tune_keeps_the_augmentation_its_base_model_was_trained_with(tmp_
         {"metadata.json": _metadata("fifty")},
         {"metadata.json": _metadata(-3)},
         {"metadata.json": _metadata(True)},
+        {"metadata.json": _metadata(50).replace(b'{"augmentation_factor": 50}', b'"augmentation_factor=50"')},
     ],
-    ids=["empty", "nested-metadata", "bad-json", "json-list", "nodes-list", "text-factor", "negative", "boolean"],
+    ids=[
+        "empty",
+        "nested-metadata",
+        "bad-json",
+        "json-list",
+        "nodes-list",
+        "text-factor",
+        "negative",
+        "boolean",
+        "config-not-a-mapping",
+    ],
 )
 def test_an_archive_that_does_not_say_gives_none_and_the_default_is_used(tmp_path: Path, members: dict) -> None:
     archive = _archive(tmp_path / "odd.tar.gz", members)
