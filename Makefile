@@ -36,8 +36,8 @@ lint: install ## ruff lint and format check
 types: install ## mypy on our packages
 	$(VENV)/bin/mypy
 
-unit: install ## pytest without the trained model (service layer, clocks, safety, actions, channels, console)
-	$(VENV)/bin/pytest -q -m "not model" --durations=15
+unit: install ## pytest without the trained model, in two workers (service layer, clocks, safety, actions, channels, console)
+	$(VENV)/bin/pytest -q -m "not model" -n 2 --dist loadfile --durations=15
 
 validate: install ## rasa data validate, failing on every warning that is not known noise
 	@$(TL) validate
