@@ -72,7 +72,7 @@ def _train(work: Path, data: Path, name: str, cache: Path, log: Path, finetune: 
         out=work / "models",
         name=name,
         finetune=finetune,
-        epoch_fraction=FINETUNE_EPOCH_FRACTION if finetune is not None else None,
+        epoch_fraction=FINETUNE_EPOCH_FRACTION,
     )
     env = {
         **os.environ,

@@ -127,7 +127,7 @@ def rasa_train_command(
         out: Where the model archive goes.
         name: The archive's name without `.tar.gz`.
         finetune: A model to fine-tune from (an NLU-only retrain), or None; its story augmentation is kept.
-        epoch_fraction: The share of each component's epochs when fine-tuning.
+        epoch_fraction: The share of each component's epochs when fine-tuning (ignored otherwise).
         force: Retrain every component, ignoring Rasa's training cache.
     """
     augmentation = STORY_AUGMENTATION

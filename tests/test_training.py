@@ -26,7 +26,9 @@ def _option(command: list[str], name: str) -> str:
 
 
 def test_a_full_training_turns_augmentation_off_and_names_every_input() -> None:
-    command = rasa_train_command(config="config.yml", domain="domain", data="data", out="models", name="tenantline-x")
+    command = rasa_train_command(
+        config="config.yml", domain="domain", data="data", out="models", name="tenantline-x", epoch_fraction=0.25
+    )
 
     assert command[1:4] == ["-m", "rasa", "train"]
     assert _option(command, "--augmentation") == "0" == str(STORY_AUGMENTATION)

@@ -327,7 +327,7 @@ def train_command(spec: JobSpec, root: Path, out: Path, name: str) -> list[str]:
         out=out,
         name=name,
         finetune=spec.base_model or None,
-        epoch_fraction=spec.epoch_fraction if spec.base_model else None,
+        epoch_fraction=spec.epoch_fraction,
     )
 
 
