@@ -28,7 +28,7 @@ WORK = PROJECT_ROOT / "var" / "bench"
 PHASES = ("understanding", "training", "load", "bare-rasa")
 """In the order they run: the trainings come before anything that needs a model, so a fresh clone trains once."""
 MAX_CONCURRENCY = 50
-"""The demo landlord has 60 tenants with phone numbers; each concurrent conversation needs its own."""
+"""Each concurrent conversation needs a tenant of its own (the bench's database has 460: bench/tenants.py)."""
 DEFAULT_SECONDS = 20.0
 
 T = TypeVar("T")
@@ -160,7 +160,7 @@ def _tenants(database: Path) -> list[tuple[str, date]]:
     engine = create_engine_for(f"sqlite:///{database}")
     try:
         with make_session_factory(engine)() as session:
-            people = tenants.list(session=session, limit=200)
+            people = tenants.list(session=session, limit=1000)
             return [(str(p.phone), p.date_of_birth) for p in people if p.phone and p.date_of_birth]
     finally:
         engine.dispose()
@@ -170,6 +170,7 @@ async def _load_tenantline(model: Path, work: Path, args: argparse.Namespace, re
     from bench.load import nlu_phase, tenantline_phase, warm_up
     from bench.phone import CountingTwilio
     from bench.stack import tenantline_stack
+    from bench.tenants import TenantPool, add_tenants
     from tests.support.fake_twilio import SMS_NUMBER
     from tests.support.housing import seeded_database
 
@@ -177,9 +178,12 @@ async def _load_tenantline(model: Path, work: Path, args: argparse.Namespace, re
         shutil.rmtree(work)  # a fresh housing database and tracker store for every run
     work.mkdir(parents=True)
     database = seeded_database(work / "housing.db")
+    add_tenants(database)
     people = _tenants(database)
     if len(people) < max(args.levels) + 1:
-        raise RuntimeError(f"the demo data has {len(people)} tenants with phones; {max(args.levels) + 1} needed")
+        raise RuntimeError(f"the housing database has {len(people)} tenants with phones; {max(args.levels) + 1} needed")
+    # The warm-up's tenant holds no measured conversation; every other one is new to the run when its turn comes.
+    warm_up_tenant, pool = people[-1], TenantPool(people[:-1])
     fake = CountingTwilio()
     await fake.start()
     pacing = "unpaced" if args.sms_per_second == "0" else (args.sms_per_second or "10") + " SMS/s"
@@ -197,15 +201,17 @@ async def _load_tenantline(model: Path, work: Path, args: argparse.Namespace, re
             sms_per_second=args.sms_per_second,
             without=args.without,
         ) as stack:
-            _say(f"warm-up: {await warm_up(stack, fake, people[-1])} of 4 steps went as planned")
+            _say(f"warm-up: {await warm_up(stack, fake, warm_up_tenant)} of 4 steps went as planned")
             for level in args.levels:
                 _say(f"TenantLine, {level} conversation(s), {args.seconds:.0f} s ...")
                 phase = await tenantline_phase(
                     stack,
                     fake,
-                    people[:level],
+                    pool,
+                    level,
                     args.seconds,
-                    f"tracker store {args.tracker_store}; outbox {pacing}{without}",
+                    f"tracker store {args.tracker_store}; outbox {pacing}; each conversation by a tenant new to the "
+                    f"run, from {pool.size}{without}",
                 )
                 results["load"].append(asdict(phase))
             _say("NLU parse ceiling ...")

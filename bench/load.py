@@ -23,6 +23,7 @@ from bench.conversations import Step, answer_for, conversation, openings
 from bench.phone import CountingTwilio
 from bench.stack import PUBLIC_URL, Stack
 from bench.stats import Summary, summarise
+from bench.tenants import TenantPool
 from tests.support.fake_twilio import SMS_NUMBER, sms_form, twilio_signature
 
 WEBHOOK_PATH = "/webhooks/twilio_sms/webhook"
@@ -187,9 +188,15 @@ class SmsTenant:
             sent_at = await self.send(answer) if answer is not None else None
         return False
 
-    async def converse(self, end: float) -> None:
-        """Hold conversations, one after another, until the window ends."""
+    async def converse(self, end: float, pool: TenantPool | None = None) -> None:
+        """Hold conversations, one after another, until the window ends.
+
+        With a `pool`, each conversation is held by the pool's next tenant (a new Rasa session, as when a tenant
+        texts about something else another day); without, every conversation is this tenant's, in one session.
+        """
         while time.perf_counter() < end:
+            if pool is not None:
+                self.phone, self.dob = pool.next()
             for step in conversation(self.dob):
                 if time.perf_counter() >= end:
                     return
@@ -218,22 +225,32 @@ async def warm_up(stack: Stack, fake: CountingTwilio, tenant: tuple[str, date]) 
 
 
 async def tenantline_phase(
-    stack: Stack, fake: CountingTwilio, tenants: list[tuple[str, date]], seconds: float, notes: str = ""
+    stack: Stack, fake: CountingTwilio, pool: TenantPool, concurrency: int, seconds: float, notes: str = ""
 ) -> PhaseResult:
-    """Measure TenantLine with one conversation per tenant in `tenants`, all at once, for `seconds`."""
+    """Measure TenantLine with `concurrency` conversations at once for `seconds`, each by the pool's next tenant.
+
+    Raises:
+        ValueError: If the pool has fewer tenants than conversations at once (two would share a phone).
+    """
+    if pool.size < concurrency:
+        raise ValueError(f"{concurrency} conversations at once need {concurrency} tenants; the pool has {pool.size}")
     before = stack.samples()
     start = time.perf_counter()
     tally = Tally(start=start, end=start + seconds)
     connector = aiohttp.TCPConnector(limit=0)
+    reused_before = pool.reused
     async with aiohttp.ClientSession(connector=connector) as http:
-        people = [SmsTenant(phone, dob, http, stack, fake, tally) for phone, dob in tenants]
+        people = [SmsTenant("", date.min, http, stack, fake, tally) for _ in range(concurrency)]
 
         async def worker(index: int) -> None:
-            await people[index].converse(tally.end)
+            await people[index].converse(tally.end, pool)
 
         after = await _run_workers(len(people), worker, tally.end, stack)
     tally.replies = fake.arrivals_between(tally.start, tally.end)
-    result = _finish("TenantLine (SMS, full path)", len(tenants), tally, before, after, notes)
+    reused = pool.reused - reused_before
+    if reused:
+        notes = f"{notes}; at {concurrency}, {reused} conversation(s) by a tenant who had already texted in this run"
+    result = _finish("TenantLine (SMS, full path)", concurrency, tally, before, after, notes)
     await _settle(fake)
     return result
 
