@@ -106,9 +106,13 @@ FIXED: dict[str, Change] = {
         ),
         Change(
             "tracker store",
-            "conversations kept in SQLite (default: in memory, lost on restart); PostgreSQL in production",
-            "endpoints.yml, bot/scale/",
-            "conversations survive a restart; CPU per message the same as in memory (0.185 against 0.184 s)",
+            "conversations kept in SQLite (default: in memory, lost on restart), through Rasa's SQL store with pooled "
+            "connections in WAL mode (Rasa's opens a connection per read and write and flushes the disk twice per "
+            "save); PostgreSQL in production",
+            "endpoints.yml, bot/scale/tracker_store.py",
+            "conversations survive a restart; CPU per message the same as in memory (0.185 against 0.184 s); WAL: "
+            "5.5 ms less a turn blocked in the save on the turns' thread (profile), replies a second within the "
+            "noise",
         ),
         Change(
             "lock store and workers",

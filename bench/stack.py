@@ -28,6 +28,7 @@ import yaml
 from bench import procstat
 from bench.sms_channel import WITHOUT_ENV
 from bot.scale.lock_store import EMBEDDED_LOCK_STORE
+from bot.scale.tracker_store import SQLITE_TRACKER_STORE
 from bot.settings import PROJECT_ROOT, server_environment
 
 START_TIMEOUT_S = 1200.0
@@ -129,7 +130,7 @@ def tracker_store_config(kind: str, workdir: Path) -> dict[str, Any] | None:
         ValueError: For any other kind.
     """
     if kind == "sqlite":
-        return {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")}
+        return {"type": SQLITE_TRACKER_STORE, "dialect": "sqlite", "db": str(workdir / "tracker.db")}
     if kind == "memory":
         return None
     if kind.startswith("postgresql://"):

@@ -66,6 +66,13 @@ from channels.outbox import (
 )
 
 logger = logging.getLogger(__name__)
+http_logger = logging.getLogger(f"{__name__}.http")
+"""The Twilio client's own request log: at INFO, eight lines for every message sent (URL, headers).
+
+The outbox records every send and its outcome, so this logger starts at WARNING, where the client's errors still
+show; set it to INFO to see each request.
+"""
+http_logger.setLevel(logging.WARNING)
 
 TWILIO_API_URL = "https://api.twilio.com"
 MAX_FORM_BYTES = 64 * 1024
@@ -221,7 +228,7 @@ class TwilioSender:
     def client(self) -> Client:
         """Return the Twilio client, created on first use inside the running event loop."""
         if self._client is None:
-            self._http = IdempotentHttpClient(timeout=SEND_TIMEOUT_SECONDS)
+            self._http = IdempotentHttpClient(timeout=SEND_TIMEOUT_SECONDS, logger=http_logger)
             self._client = Client(self.config.account_sid, self.config.auth_token, http_client=self._http)
             self._client.api.base_url = self.config.api_base_url.rstrip("/")
         return self._client

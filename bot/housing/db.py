@@ -24,7 +24,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for another writer to finish before giving up."""
 
 
-def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+def configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Set a new SQLite connection's pragmas (an engine's "connect" listener; the tracker store uses it too)."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -59,7 +60,7 @@ def create_engine_for(url: str, **engine_options: Any) -> Engine:
             # Reuse connections: each one is configured once instead of on every session.
             engine_options["poolclass"] = QueuePool
         engine = create_engine(url, future=True, connect_args=connect_args, **engine_options)
-        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "connect", configure_sqlite_connection)
         return engine
     engine_options.setdefault("pool_pre_ping", True)
     return create_engine(url, future=True, **engine_options)

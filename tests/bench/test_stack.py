@@ -3,9 +3,9 @@ import pytest
 from bench.stack import changes_environment, tracker_store_config
 
 
-def test_tracker_store_sqlite_is_a_file_in_the_run_folder(tmp_path):
+def test_tracker_store_sqlite_is_the_embedded_profiles_store_on_a_file_in_the_run_folder(tmp_path):
     assert tracker_store_config("sqlite", tmp_path) == {
-        "type": "SQL",
+        "type": "bot.scale.tracker_store.SQLiteTrackerStore",
         "dialect": "sqlite",
         "db": str(tmp_path / "tracker.db"),
     }

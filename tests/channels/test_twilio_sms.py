@@ -4,6 +4,7 @@ talking to a fake Twilio API, and a fake agent (or, for tests marked `model`, th
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -629,6 +630,17 @@ async def test_sms_stop_inside_a_sentence_is_an_ordinary_message(
 
 
 # -- outbound: retries and status callbacks --------------------------------------------------------------------
+
+
+async def test_sms_reply_sent_leaves_no_twilio_request_dump_in_the_server_log(
+    sms_server: ChannelServer, fake_twilio: FakeTwilio, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Twilio's client logs eight INFO lines per request (URL, headers); the outbox already records every send.
+    caplog.set_level(logging.INFO)
+    await sms_server.post(WEBHOOK, sms_form(TENANT, "hello"))
+    assert await fake_twilio.wait_for_messages(1, to=TENANT) == ["You said: hello"]
+    assert not [record for record in caplog.records if "Twilio API Request" in record.getMessage()]
+    assert logging.getLogger("channels.twilio.http").isEnabledFor(logging.WARNING)
 
 
 async def test_sms_reply_refused_by_twilio_with_a_server_error_is_retried_not_lost(

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.housing.db import create_engine_for, make_session_factory
 from bot.scale.lock_store import EMBEDDED_LOCK_STORE
+from bot.scale.tracker_store import SQLITE_TRACKER_STORE
 from bot.training import model_path
 from tests.support.housing import seeded_database
 
@@ -121,7 +122,7 @@ def assistant_commands(
         yaml.safe_dump(
             {
                 "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
-                "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
+                "tracker_store": {"type": SQLITE_TRACKER_STORE, "dialect": "sqlite", "db": str(workdir / "tracker.db")},
                 "lock_store": dict(EMBEDDED_LOCK_STORE),
             }
         )
