@@ -14,7 +14,6 @@ default levels and length never needs to hand a tenant a second conversation.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -110,17 +109,15 @@ class TenantPool:
             raise ValueError("the tenant pool needs at least one tenant")
         if len({phone for phone, _ in people}) != len(people):
             raise ValueError("the tenant pool names a phone twice")
+        self._people = list(people)
         self.size = len(people)
-        self._people: Iterator[tuple[str, date]] = iter(())
-        self._all = list(people)
         self.handed_out = 0
 
     def next(self) -> tuple[str, date]:
         """Return the next tenant; after the last one, the first again (their session then carries on)."""
-        if self.handed_out % self.size == 0:
-            self._people = iter(self._all)
+        person = self._people[self.handed_out % self.size]
         self.handed_out += 1
-        return next(self._people)
+        return person
 
     @property
     def reused(self) -> int:

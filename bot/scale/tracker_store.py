@@ -30,6 +30,19 @@ from sqlalchemy.pool import QueuePool
 from bot.housing.db import SQLITE_BUSY_TIMEOUT_MS, configure_sqlite_connection
 
 
+def _replaced_engine_url(store: SQLTrackerStore) -> sa.engine.URL:
+    """Close the engine Rasa's constructor made (after it created the tables) and return its URL."""
+    first: sa.engine.Engine = store.engine
+    first.dispose()
+    return first.url
+
+
+def _use_engine(store: SQLTrackerStore, engine: sa.engine.Engine) -> None:
+    """Make `store` read and write through `engine`."""
+    store.engine = engine
+    store.sessionmaker = sa.orm.session.sessionmaker(bind=engine)
+
+
 class PostgresTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store with connections checked before use."""
 
@@ -61,11 +74,8 @@ class PostgresTrackerStore(SQLTrackerStore):
             query=query,
             **kwargs,
         )
-        first: sa.engine.Engine = self.engine  # type: ignore[has-type]  # Rasa sets it without a type
-        url = first.url
-        first.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        url = _replaced_engine_url(self)
+        _use_engine(self, sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url)))
 
 
 SQLITE_TRACKER_STORE = "bot.scale.tracker_store.SQLiteTrackerStore"
@@ -95,14 +105,11 @@ class SQLiteTrackerStore(SQLTrackerStore):
             raise ValueError("SQLiteTrackerStore needs a file: give endpoints.yml's tracker_store a db path")
         Path(db).parent.mkdir(parents=True, exist_ok=True)  # Rasa would only log that it cannot open the file
         super().__init__(domain=domain, dialect=dialect, db=db, event_broker=event_broker, **kwargs)
-        first: sa.engine.Engine = self.engine  # type: ignore[has-type]  # Rasa sets it without a type
-        url = first.url
-        first.dispose()
-        self.engine = sa.create_engine(
-            url,
+        engine = sa.create_engine(
+            _replaced_engine_url(self),
             poolclass=QueuePool,
             # Rasa's turns and the server's loop may each hold a connection; the pool hands each to one at a time.
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
-        sa.event.listen(self.engine, "connect", configure_sqlite_connection)
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        sa.event.listen(engine, "connect", configure_sqlite_connection)
+        _use_engine(self, engine)

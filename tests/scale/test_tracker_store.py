@@ -1,19 +1,24 @@
-"""The embedded profile's tracker store: Rasa's SQL store on a SQLite file, pooled and in WAL mode."""
+"""The tracker stores: the embedded profile's SQLite file, pooled and in WAL mode; production's PostgreSQL."""
 
+import os
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
-from bot.scale.tracker_store import SQLITE_TRACKER_STORE, SQLiteTrackerStore
+from bot.scale.tracker_store import SQLITE_TRACKER_STORE, PostgresTrackerStore, SQLiteTrackerStore
 from bot.settings import PROJECT_ROOT
+from tests.conftest import POSTGRES_ENV
 
 DOMAIN = Domain.from_yaml(
     """
@@ -111,3 +116,28 @@ def test_endpoints_yml_loads_it_the_way_rasa_run_does(tmp_path, monkeypatch):
 def test_a_store_that_would_not_keep_conversations_in_a_file_is_refused(options, message):
     with pytest.raises(ValueError, match=message):
         SQLiteTrackerStore(domain=DOMAIN, **options)
+
+
+@pytest.mark.postgres
+async def test_the_production_store_on_postgresql_checks_its_connections_and_keeps_conversations():
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+    url = make_url(base)
+    name = f"tl_tracker_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        store = PostgresTrackerStore(
+            domain=DOMAIN, host=url.host, port=url.port, db=name, username=url.username, password=url.password
+        )
+        await store.save(conversation("whatsapp:+447700900123"))
+        kept = await store.retrieve("whatsapp:+447700900123")
+        assert kept is not None and kept.get_slot("tenancy_reference") == "TN104233"
+        assert store.engine.pool._pre_ping  # a connection dropped by a restart is replaced, not handed out
+        store.engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.dispose()
