@@ -188,15 +188,13 @@ class SmsTenant:
             sent_at = await self.send(answer) if answer is not None else None
         return False
 
-    async def converse(self, end: float, pool: TenantPool | None = None) -> None:
-        """Hold conversations, one after another, until the window ends.
+    async def converse(self, end: float, pool: TenantPool) -> None:
+        """Hold conversations, one after another, until the window ends, each as the pool's next tenant.
 
-        With a `pool`, each conversation is held by the pool's next tenant (a new Rasa session, as when a tenant
-        texts about something else another day); without, every conversation is this tenant's, in one session.
+        A new tenant is a new Rasa session, as when a tenant texts about something else another day.
         """
         while time.perf_counter() < end:
-            if pool is not None:
-                self.phone, self.dob = pool.next()
+            self.phone, self.dob = pool.next()
             for step in conversation(self.dob):
                 if time.perf_counter() >= end:
                     return

@@ -43,11 +43,8 @@ def bench_phone(index: int) -> str:
     return f"+447700900{number:03d}"
 
 
-def add_tenants(database: Path, count: int = BENCH_TENANTS) -> int:
+def add_tenants(database: Path, count: int = BENCH_TENANTS) -> None:
     """Add `count` tenants to the SQLite housing database at `database`, each renting a flat of their own.
-
-    Returns:
-        How many were added.
 
     Raises:
         ValueError: If `count` is negative or more than the numbers kept for the bench.
@@ -93,7 +90,6 @@ def add_tenants(database: Path, count: int = BENCH_TENANTS) -> int:
                 )
     finally:
         engine.dispose()
-    return count
 
 
 class TenantPool:
