@@ -45,10 +45,10 @@ validate: install ## rasa data validate, failing on every warning that is not kn
 train: install ## Train the model unless config, domain and data are unchanged
 	@$(TL) train
 
-conversation-tests: train ## Conversation tests (tests/test_stories.yml), then the tests that use the trained model
+conversation-tests: train ## Conversation tests (tests/test_stories.yml), then the tests that use the trained model, in two workers (grouped by the servers they share: tests/conftest.py)
 	$(PY) -m rasa test core --stories tests/test_stories.yml --model $$($(PY) -c 'from bot.training import model_path; print(model_path())') \
 		--endpoints endpoints.yml --fail-on-prediction-errors --out results/core
-	$(VENV)/bin/pytest -q -m model --durations=30
+	$(VENV)/bin/pytest -q -m model -n 2 --dist loadgroup --durations=30
 
 bench: install ## Benchmarks: understanding, speed and memory, training; report in bench/results/latest/REPORT.md
 	$(PY) -m bench $(BENCH_ARGS)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot.housing.db import create_engine_for, make_session_factory
 from bot.housing.migrate import upgrade
 from bot.housing.models import metadata
+from tests.scale import figures
 
 POSTGRES_ENV = "TENANTLINE_TEST_POSTGRES_URL"
 
@@ -140,3 +143,46 @@ def engine(database_url: str, _module_engine: Engine) -> Engine:
 def session_factory(engine: Engine) -> Callable[[], Session]:
     """Return a session factory on the fresh database."""
     return make_session_factory(engine)
+
+
+PRODUCTION_PROFILE_GROUP = "production-profile"
+"""The pytest-xdist group of every test that uses the production profile (`scale_stack`): one stack, one worker."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the model tests' shared servers to one worker each when `make conversation-tests` runs two workers.
+
+    With `--dist loadgroup` a test with an `xdist_group` mark runs on the worker its group went to. Each module of
+    model tests becomes a group, so a module's servers (module- and session-scoped fixtures) start once; the tests
+    on the production profile form one group, so its stack starts once. That group runs longest, so it is collected
+    first and starts at once, while the other worker takes the remaining modules one after another.
+    """
+    for item in items:
+        if item.get_closest_marker("model") is None:
+            continue
+        if "scale_stack" in getattr(item, "fixturenames", ()):
+            group = PRODUCTION_PROFILE_GROUP
+        else:
+            group = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: 0 if _group_of(item) == PRODUCTION_PROFILE_GROUP else 1)
+
+
+def _group_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("xdist_group")
+    return str(marker.args[0]) if marker is not None and marker.args else None
+
+
+_SESSION_STARTED = datetime.now(timezone.utc)
+"""When this pytest process started: under pytest-xdist the workers record the figures, the controller prints them."""
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the figures the production-profile tests of this run recorded (tests/scale/figures.py), if any ran."""
+    lines = figures.summary_lines(figures.recorded_here() or figures.recorded_since(_SESSION_STARTED))
+    if not lines:
+        return
+    terminalreporter.write_sep("=", "production-profile figures")
+    for line in lines:
+        terminalreporter.write_line(line)

@@ -6,8 +6,9 @@ the Redis named by TENANTLINE_TEST_REDIS_URL with a key prefix of this run, a fa
 `bot.scale.stack.production_services`: two action servers, two Rasa replicas serving the one trained model,
 nginx in the foreground with a generated configuration, and the staff console.
 
-The tests record their figures (tests/scale/figures.py); `pytest_terminal_summary` prints them at the end of the
-run as "production-profile figures", so CI's log shows them even with `pytest -q`.
+The tests record their figures (tests/scale/figures.py); `pytest_terminal_summary` (tests/conftest.py, which the
+pytest-xdist controller loads too) prints them at the end of the run as "production-profile figures", so CI's log
+shows them even with `pytest -q`.
 
 Tests using `scale_stack` skip, saying why, when TENANTLINE_TEST_POSTGRES_URL or TENANTLINE_TEST_REDIS_URL is unset
 (a laptop without the services; CI sets both), when nginx is not installed, or when the model is not trained.
@@ -25,7 +26,6 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
@@ -38,7 +38,6 @@ from bot.scale import nginx
 from bot.scale.profile import ProductionProfile
 from bot.scale.stack import production_services
 from bot.training import model_path
-from tests.scale import figures
 from tests.scale.chaos_telegram import ChaosTelegram
 from tests.scale.postgres import PostgresUnavailable, PrivatePostgres
 from tests.scale.stack import READY_TIMEOUT_S, ScaleStack, scale_environment
@@ -166,13 +165,3 @@ def scale_stack() -> Iterator[ScaleStack]:
             print(f"scale stack logs kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Print the figures the production-profile tests of this run recorded (nothing when none ran)."""
-    lines = figures.summary_lines()
-    if not lines:
-        return
-    terminalreporter.write_sep("=", "production-profile figures")
-    for line in lines:
-        terminalreporter.write_line(line)

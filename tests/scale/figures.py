@@ -4,7 +4,7 @@ Each test calls `record(name, {...})` with what it measured (messages, losses, d
 recovery times, outbox drain time, memory growth). The figures are merged, one entry per test, into
 test-artifacts/scale/figures.json (CI keeps the folder as an artifact; a later run replaces a test's entry and
 keeps the others), and `summary_lines()` gives the short block `pytest_terminal_summary` prints
-(tests/scale/conftest.py), so a CI log run with `pytest -q` shows them.
+(tests/conftest.py), so a CI log run with `pytest -q` shows them.
 """
 
 from __future__ import annotations
@@ -94,6 +94,23 @@ def record(test: str, figures: Mapping[str, Any], *, path: Path | None = None) -
 def recorded_here() -> list[str]:
     """Return the tests that recorded figures in this process, in order."""
     return list(_recorded_here)
+
+
+def recorded_since(moment: datetime, *, path: Path | None = None) -> list[str]:
+    """Return the tests whose figures were recorded at or after `moment` (to the second), oldest first.
+
+    What a pytest-xdist controller shows: its workers recorded the figures, in processes of their own.
+    """
+    since = moment.astimezone(timezone.utc).replace(microsecond=0)
+    found: list[tuple[datetime, str]] = []
+    for name, entry in read(path).items():
+        try:
+            stamp = datetime.fromisoformat(str(entry.get("recorded_at")))
+        except ValueError:
+            continue
+        if stamp.tzinfo is not None and stamp >= since:
+            found.append((stamp, name))
+    return [name for _, name in sorted(found)]
 
 
 def _format(value: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,24 @@ def test_summary_shows_the_named_tests_in_order_wrapped_and_says_where_the_file_
 
 def test_summary_is_empty_when_no_test_recorded_figures(tmp_path: Path) -> None:
     assert figures.summary_lines([], path=tmp_path / "figures.json") == []
+
+
+def test_recorded_since_names_the_tests_a_run_recorded_oldest_first_for_the_xdist_controllers_summary(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "figures.json"
+    path.write_text(
+        json.dumps(
+            {
+                "test_last_week": {"lost": 0, "recorded_at": "2026-11-15T09:00:00+00:00"},
+                "test_faults": {"lost": 0, "recorded_at": "2026-11-22T10:05:00+00:00"},
+                "test_load": {"lost": 0, "recorded_at": "2026-11-22T10:01:00+00:00"},
+                "test_garbled": {"lost": 0, "recorded_at": "yesterday"},
+                "test_undated": {"lost": 0},
+            }
+        )
+    )
+    run_started = datetime(2026, 11, 22, 11, 0, 30, 500000, tzinfo=timezone(timedelta(hours=1)))
+
+    assert figures.recorded_since(run_started, path=path) == ["test_load", "test_faults"]
+    assert figures.recorded_since(run_started, path=tmp_path / "missing.json") == []
