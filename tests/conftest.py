@@ -155,8 +155,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     With `--dist loadgroup` a test with an `xdist_group` mark runs on the worker its group went to. Each module of
     model tests becomes a group, so a module's servers (module- and session-scoped fixtures) start once; the tests
-    on the production profile form one group, so its stack starts once. That group runs longest, so it is collected
-    first and starts at once, while the other worker takes the remaining modules one after another.
+    on the production profile form one group, so its stack starts once. Groups start in the order of their first
+    test, longest first, so neither worker is left with a long group at the end: the production profile (the
+    longest) is collected first, then the tests declaring the longest timeouts (the trainings), then the rest.
     """
     for item in items:
         if item.get_closest_marker("model") is None:
@@ -166,7 +167,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         else:
             group = item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: 0 if _group_of(item) == PRODUCTION_PROFILE_GROUP else 1)
+    items.sort(key=lambda item: (_group_of(item) != PRODUCTION_PROFILE_GROUP, -_declared_timeout(item)))
+    # The other tests have no group (and no declared timeout that counts), so they keep their order.
+
+
+def _declared_timeout(item: pytest.Item) -> float:
+    """Return the timeout a model test declares (the trainings declare the longest), or 0 for the others."""
+    marker = item.get_closest_marker("timeout") if item.get_closest_marker("model") is not None else None
+    try:
+        return float(marker.args[0]) if marker is not None and marker.args else 0.0
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _group_of(item: pytest.Item) -> str | None:
