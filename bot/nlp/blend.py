@@ -64,13 +64,18 @@ def linear_intent_model(c: float, *, seed: int | None = None, max_iter: int = 30
     """Return an untrained TF-IDF (words 1-2, characters 2-5 within word boundaries) logistic regression.
 
     The blend's second opinion, and the bench's TF-IDF baseline (bench/understanding.py) with its own C.
+
+    Solved by Newton-CG rather than scikit-learn's default L-BFGS: the same convex problem, reached in 16
+    iterations instead of 132. On the 1,941 training examples (30,003 n-grams, 25 intents) that is 5.2 s instead of
+    14.2 s of every training, and its probabilities are closer to the exact optimum (at most 1e-5 away, against
+    4e-5 for L-BFGS); SciPy's L-BFGS spends most of each iteration bookkeeping its 750,000 parameters.
     """
     return make_pipeline(
         make_union(
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, lowercase=True),
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=True),
         ),
-        LogisticRegression(C=c, max_iter=max_iter, random_state=seed),
+        LogisticRegression(C=c, solver="newton-cg", max_iter=max_iter, random_state=seed),
     )
 
 
